@@ -1,0 +1,5 @@
+"""``python -m statedata`` runs the command line."""
+
+from statedata.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""create_app(): the web service: routers, pages, error handlers, static files, the job consumer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from statedata import __version__
+from statedata.core.config import Settings, load_settings, prepare_home
+from statedata.core.db import make_engine, make_session_factory
+from statedata.core.jobs import JobQueue
+from statedata.identity import oidc
+from statedata.identity import pages as identity_pages
+from statedata.identity import router as identity_api
+from statedata.portal import pages as portal
+from statedata.web.errors import install_error_handlers
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "statedata_session"
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> FastAPI:
+    """Build the web service for an instance.
+
+    Args:
+        settings: the instance's settings; read from the environment when omitted.
+        run_jobs: start a job consumer inside this process (``statedata serve`` with embedded jobs).
+    """
+    settings = settings or load_settings()
+    prepare_home(settings)
+    engine = make_engine(settings.resolved_database_url)
+    session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = None
+        if run_jobs:
+            consumer = app.state.jobs.start_consumer()
+            log.info("job consumer started with %s workers", settings.jobs_workers)
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+            engine.dispose()
+
+    app = FastAPI(
+        title=f"{settings.state_name} {settings.portal_name} API",
+        version=__version__,
+        description="Open data, the enterprise inventory and the State Data Plan's services.",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.jobs = JobQueue(settings, session_factory)
+    app.state.oauth = oidc.make_oauth(settings) if settings.oidc_enabled else None
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret(),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    install_error_handlers(app)
+    for router in (
+        identity_api.router,
+        portal.api,
+        portal.pages,
+        identity_pages.router,
+        oidc.router,
+    ):
+        app.include_router(router)
+    static_dir = resources.files("statedata.portal").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    return app

@@ -1,0 +1,79 @@
+"""``statedata demo``: the synthetic Connecticut and the demo sign-ins."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from statedata.cli.context import open_instance
+from statedata.core.instance import DEMO_MODE, set_fact
+from statedata.core.jobs import create_job, run_job
+from statedata.demo.accounts import create_demo_accounts
+from statedata.demo.generator import MAX_PERSONS, read_manifest
+from statedata.demo.jobs import DEMO_JOB
+from statedata.identity.actor import Actor
+
+
+def demo(
+    persons: int = typer.Option(
+        20_000, min=1, max=MAX_PERSONS, help="How many fictional people to create."
+    ),
+    seed: int = typer.Option(2026, min=0, help="Random seed; the same seed gives the same data."),
+    keep_existing: bool = typer.Option(
+        False,
+        "--keep-existing",
+        help="Keep demo data already generated with the same persons and seed.",
+    ),
+) -> None:
+    """Generate the synthetic Connecticut into STATEDATA_HOME/demo and create the demo sign-ins."""
+    instance = open_instance()
+    manifest = read_manifest(instance.settings.demo_dir)
+    with instance.session() as session:
+        accounts = create_demo_accounts(session)
+        set_fact(session, DEMO_MODE, True)
+    if (
+        keep_existing
+        and manifest
+        and manifest.get("persons") == persons
+        and manifest.get("seed") == seed
+    ):
+        typer.echo(
+            f"demo data for {persons:,} persons (seed {seed}) already present; kept. {accounts} sign-ins added"
+        )
+        return
+    with instance.session() as session:
+        job_id = create_job(
+            session,
+            actor=Actor.system("cli"),
+            kind=DEMO_JOB,
+            params={"persons": persons, "seed": seed},
+        ).id
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns) as bar:
+        task = bar.add_task("synthetic Connecticut", total=persons)
+
+        def show(done: int, total: int | None, message: str) -> None:
+            bar.update(task, completed=done, total=total, description=message)
+
+        job = run_job(
+            job_id,
+            settings=instance.settings,
+            session_factory=instance.session_factory,
+            listener=show,
+        )
+    if job.status != "succeeded":
+        raise typer.Exit(code=_fail(job.error or "failed"))
+    files = (job.result or {}).get("files", {})
+    typer.echo(
+        f"wrote {sum(files.values()):,} rows in {len(files)} files to {instance.settings.demo_dir}; {accounts} sign-ins added"
+    )
+
+
+def _fail(message: str) -> int:
+    typer.echo(f"error: demo generation failed: {message}", err=True)
+    return 1

@@ -1,0 +1,1 @@
+"""Shared foundations: settings, the metadata database, security, errors, audit and jobs."""

@@ -1,0 +1,172 @@
+"""Backup and restore of a whole instance: metadata rows and the lake, in one archive.
+
+Rows are written as JSON lines per table rather than as a database dump, so a backup taken on
+SQLite restores into PostgreSQL and back: moving from the embedded mode to production is a
+backup and a restore.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import tarfile
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, LargeBinary, Table, func, insert, inspect, select, text
+from sqlalchemy.types import Date, DateTime
+
+from statedata import __version__
+from statedata.core.config import Settings
+from statedata.core.db import UTCDateTime, utcnow
+from statedata.core.errors import Conflict, InvalidInput
+from statedata.core.migrate import current_revision, head_revision, upgrade_database
+from statedata.core.models import metadata
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+# Folders of the home that hold data (the secret key is deliberately left out of backups).
+DATA_FOLDERS = ("lake", "demo")
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _decode(column_type: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column_type, UTCDateTime | DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    if isinstance(column_type, LargeBinary):
+        return base64.b64decode(value)
+    return value
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(payload)
+    info.mtime = int(utcnow().timestamp())
+    archive.addfile(info, io.BytesIO(payload))
+
+
+def backup_instance(settings: Settings, engine: Engine, target: Path) -> dict[str, Any]:
+    """Write the whole instance to ``target`` (a .tar.gz); returns the manifest."""
+    counts: dict[str, int] = {}
+    with tarfile.open(target, "w:gz") as archive, engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            lines = [
+                json.dumps(
+                    {key: _encode(value) for key, value in row._mapping.items()}, sort_keys=True
+                )
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            counts[table.name] = len(lines)
+            _add_bytes(
+                archive,
+                f"metadata/{table.name}.jsonl",
+                ("\n".join(lines) + "\n").encode() if lines else b"",
+            )
+        for folder in DATA_FOLDERS:
+            path = settings.home / folder
+            if (
+                path.is_dir()
+            ):  # an s3:// lake has no folder here and is backed up by the object store
+                archive.add(path, arcname=f"home/{folder}")
+        manifest = {
+            "format": FORMAT,
+            "statedata_version": __version__,
+            "schema_revision": current_revision(engine),
+            "created_at": utcnow().isoformat(),
+            "tables": counts,
+            "folders": [f for f in DATA_FOLDERS if (settings.home / f).is_dir()],
+        }
+        _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
+    return manifest
+
+
+def _is_empty(engine: Engine) -> bool:
+    names = set(inspect(engine).get_table_names())
+    if "identity_user" not in names:
+        return True
+    with engine.connect() as connection:
+        return bool(
+            connection.execute(text("SELECT COUNT(*) FROM identity_user")).scalar_one() == 0
+        )
+
+
+def restore_instance(
+    settings: Settings, engine: Engine, source: Path, *, replace: bool = False
+) -> dict[str, Any]:
+    """Restore an archive made by :func:`backup_instance` into this instance.
+
+    Refuses to overwrite an instance that has users unless ``replace`` is given; the archive is
+    checked completely before anything is changed.
+    """
+    if not source.is_file():
+        raise InvalidInput(f"backup: {source} is not a file.")
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            with tarfile.open(source, "r:gz") as archive:
+                archive.extractall(scratch, filter="data")
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise InvalidInput(f"backup: {source} is not a statedata backup ({exc}).") from None
+        root = Path(scratch)
+        if not (root / MANIFEST).is_file():
+            raise InvalidInput(f"backup: {source} has no {MANIFEST}; it is not a statedata backup.")
+        manifest = json.loads((root / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT:
+            raise InvalidInput(
+                f"backup: format {manifest.get('format')!r} is not supported (expected {FORMAT})."
+            )
+        if manifest.get("schema_revision") != head_revision():
+            raise InvalidInput(
+                f"backup: made at schema {manifest.get('schema_revision')}, this version is at {head_revision()}; "
+                "restore it with the statedata version that made it, then upgrade."
+            )
+        if not _is_empty(engine) and not replace:
+            raise Conflict(
+                "restore: this instance already has data; pass --replace to overwrite it."
+            )
+        metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            if engine.dialect.name == "postgresql":
+                connection.execute(
+                    text("DROP FUNCTION IF EXISTS core_audit_event_append_only() CASCADE")
+                )
+        upgrade_database(engine)
+        with engine.begin() as connection:
+            for table in metadata.sorted_tables:
+                _load_table(connection, table, root / "metadata" / f"{table.name}.jsonl")
+        for folder in manifest.get("folders", []):
+            target = settings.home / folder
+            shutil.rmtree(target, ignore_errors=True)
+            if (root / "home" / folder).is_dir():
+                shutil.copytree(root / "home" / folder, target)
+    return dict(manifest)
+
+
+def _load_table(connection: Any, table: Table, path: Path) -> None:
+    if not path.exists() or not path.read_text().strip():
+        return
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    decoded = [
+        {name: _decode(table.columns[name].type, value) for name, value in row.items()}
+        for row in rows
+    ]
+    connection.execute(insert(table), decoded)
+    if connection.dialect.name == "postgresql" and "id" in table.columns:
+        # Rows came with their ids; move the sequence past them so new rows do not collide.
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        connection.execute(select(func.setval(sequence, func.coalesce(func.max(table.c.id), 1))))

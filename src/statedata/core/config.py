@@ -1,0 +1,239 @@
+"""Settings from the environment (``STATEDATA_*``), validated once at start-up.
+
+Every setting is a field of :class:`Settings` with a description; ``docs/settings.md`` is
+generated from these fields, so a new setting is documented by writing it here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from statedata.core.errors import ConfigError
+
+ENV_PREFIX = "STATEDATA_"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+LAKE_SCHEMES = ("file", "s3")
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one statedata instance."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    home: Path = Field(
+        default=Path("./var"),
+        description="Folder holding the instance: metadata database, lake, jobs queue, secret key.",
+    )
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the metadata database. Empty means a SQLite file under home; "
+            "production uses postgresql+psycopg://user:password@host/db."
+        ),
+    )
+    lake_uri: str = Field(
+        default="",
+        description="Where dataset versions are stored: a folder (empty means home/lake) or s3://bucket/prefix.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key that signs session cookies and CSRF tokens. Empty means the key generated into "
+            "home/secret_key on first start."
+        ),
+    )
+    state_name: str = Field(
+        default="Connecticut", description="The state's name, shown in every page header."
+    )
+    portal_name: str = Field(
+        default="Open Data Portal", description="The portal's name, after the state's."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `statedata serve` listens on.")
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="Port `statedata serve` listens on."
+    )
+    jobs_backend: Literal["sqlite", "redis", "immediate"] = Field(
+        default="sqlite",
+        description=(
+            "Background job queue: sqlite (embedded; the consumer runs inside `statedata serve`), "
+            "redis (production; run `statedata worker`), immediate (run in the caller, for tests)."
+        ),
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0", description="Redis URL when jobs_backend is redis."
+    )
+    jobs_workers: int = Field(
+        default=2, ge=1, le=64, description="Worker threads of a job consumer."
+    )
+    jobs_in_server: bool = Field(
+        default=True,
+        description="Run the job consumer inside `statedata serve` (embedded sqlite jobs only).",
+    )
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, ge=60, description="How long a signed-in browser session lasts."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Send cookies only over HTTPS; turn on behind TLS in production."
+    )
+    token_max_days: int = Field(
+        default=365, ge=1, description="Longest lifetime an API token may be given."
+    )
+    oidc_issuer: str = Field(
+        default="",
+        description="OpenID Connect issuer URL; single sign-on is offered when it and the client id are set.",
+    )
+    oidc_client_id: str = Field(default="", description="OpenID Connect client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="OpenID Connect client secret."
+    )
+    oidc_default_role: Literal["analyst", "researcher"] = Field(
+        default="analyst",
+        description="Role given to a person the first time they sign in through OIDC.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Logging level of the server and workers."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database_scheme(cls, value: str) -> str:
+        if value:
+            scheme = value.split(":", 1)[0].lower()
+            if "://" not in value or scheme not in DATABASE_SCHEMES:
+                raise ValueError(
+                    f"unknown database URL scheme {scheme!r}; use sqlite:///path or "
+                    "postgresql+psycopg://user:password@host/db"
+                )
+        return value
+
+    @field_validator("lake_uri")
+    @classmethod
+    def _known_lake_scheme(cls, value: str) -> str:
+        if "://" in value and value.split("://", 1)[0].lower() not in LAKE_SCHEMES:
+            raise ValueError("unknown lake URI scheme; use a folder path or s3://bucket/prefix")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_home(self) -> Settings:
+        object.__setattr__(self, "home", self.home.expanduser().resolve())
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The metadata database URL, defaulting to a SQLite file under home."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{self.home / 'statedata.db'}"
+
+    @cached_property
+    def resolved_lake_uri(self) -> str:
+        """The lake location, defaulting to a folder under home."""
+        return self.lake_uri or str(self.home / "lake")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where the synthetic Connecticut's source files are written."""
+        return self.home / "demo"
+
+    def secret(self) -> str:
+        """The signing key: the configured one, else the one generated into home."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return read_or_create_secret_key(self.home)
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, turning any validation error into one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        given = first.get("input")
+        shown = (
+            ""
+            if isinstance(given, dict) or field in {"secret_key", "oidc_client_secret"}
+            else f" (got {given!r})"
+        )
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{env_name(field)}: {message}{shown}") from None
+
+
+def prepare_home(settings: Settings) -> None:
+    """Create home if needed and prove it is writable, naming the setting when it is not."""
+    home = settings.home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{env_name('home')}: {home} is not a writable folder ({exc.strerror})"
+        ) from None
+
+
+def read_or_create_secret_key(home: Path) -> str:
+    """Return the key in home/secret_key, creating it (readable by the owner only) on first use."""
+    path = home / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SECRET_FIELDS = frozenset({"secret_key", "oidc_client_secret"})
+
+
+def effective_settings(settings: Settings) -> dict[str, str]:
+    """Every setting by environment name with its effective value; secrets shown as set or unset."""
+    shown: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name in SECRET_FIELDS:
+            text = "(set, hidden)" if value is not None else "(unset)"
+            if name == "secret_key" and value is None:
+                text = f"(generated in {settings.home / SECRET_KEY_FILE}, hidden)"
+        elif name == "database_url":
+            text = hide_password(settings.resolved_database_url)
+        elif name == "lake_uri":
+            text = settings.resolved_lake_uri
+        else:
+            text = str(value)
+        shown[env_name(name)] = text
+    return shown
+
+
+def hide_password(url: str) -> str:
+    """Mask the password in a URL such as postgresql+psycopg://user:password@host/db."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, location = rest.rsplit("@", 1)
+    if ":" in credentials:
+        credentials = credentials.split(":", 1)[0] + ":***"
+    return f"{scheme}://{credentials}@{location}"

@@ -1,0 +1,250 @@
+"""Background jobs: a row per job with status, progress and log, run by Huey.
+
+The queue is Huey: SQLite storage embedded (the consumer runs inside ``statedata serve``), Redis
+in production (``statedata worker``), or immediate (run in the caller). Whatever runs a job, it
+goes through :func:`run_job`, which keeps the row's status, progress and log true.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from statedata.core.audit import record_event
+from statedata.core.config import Settings
+from statedata.core.db import Base, UTCDateTime, unit_of_work, utcnow
+from statedata.core.errors import InvalidInput, NotFound
+from statedata.identity.actor import Actor
+from statedata.identity.policy import Action, Resource, authorize
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("queued", "running", "succeeded", "failed")
+MAX_LOG_CHARS = 100_000
+
+
+class Job(Base):
+    """One piece of background work and what became of it."""
+
+    __tablename__ = "core_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    log: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="SET NULL")
+    )
+    created_by_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def fraction_done(self) -> float | None:
+        if not self.progress_total:
+            return None
+        return min(1.0, self.progress_done / self.progress_total)
+
+
+class ProgressListener(Protocol):
+    def __call__(self, done: int, total: int | None, message: str) -> None: ...
+
+
+@dataclass
+class JobContext:
+    """What a job function gets: its parameters, and ways to report progress and log lines."""
+
+    job_id: int
+    params: dict[str, Any]
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    listener: ProgressListener | None = None
+
+    def progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        with unit_of_work(self.session_factory) as session:
+            job = session.get(Job, self.job_id)
+            if job is not None:
+                job.progress_done = done
+                job.progress_total = total
+                job.message = message[:500]
+        if self.listener is not None:
+            self.listener(done, total, message)
+
+    def log(self, line: str) -> None:
+        with unit_of_work(self.session_factory) as session:
+            job = session.get(Job, self.job_id)
+            if job is not None:
+                stamp = utcnow().strftime("%H:%M:%S")
+                job.log = (job.log + f"{stamp} {line}\n")[-MAX_LOG_CHARS:]
+
+
+JobFunction = Callable[[JobContext], dict[str, Any]]
+_REGISTRY: dict[str, JobFunction] = {}
+
+
+def job_kind(kind: str) -> Callable[[JobFunction], JobFunction]:
+    """Register a function as the runner of one kind of job."""
+
+    def register(function: JobFunction) -> JobFunction:
+        _REGISTRY[kind] = function
+        return function
+
+    return register
+
+
+def registered_kinds() -> list[str]:
+    _load_job_modules()
+    return sorted(_REGISTRY)
+
+
+def _load_job_modules() -> None:
+    # Job kinds register on import; importing here keeps the registry complete in any process.
+    import statedata.demo.jobs  # noqa: F401
+
+
+def create_job(session: Session, *, actor: Actor, kind: str, params: dict[str, Any]) -> Job:
+    """Record a queued job after checking the actor may start it."""
+    authorize(session, actor=actor, action=Action.START_JOB)
+    if kind not in registered_kinds():
+        raise InvalidInput(
+            f"kind: {kind!r} is not a job kind; known kinds are {', '.join(registered_kinds())}."
+        )
+    job = Job(
+        kind=kind, params=params, created_by_user_id=actor.user_id, created_by_name=actor.username
+    )
+    session.add(job)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="job.create",
+        resource_type="job",
+        resource_id=job.id,
+        detail={"kind": kind},
+    )
+    return job
+
+
+def run_job(
+    job_id: int,
+    *,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    listener: ProgressListener | None = None,
+) -> Job:
+    """Run a recorded job to the end, keeping its row true; failures are recorded, not raised."""
+    _load_job_modules()
+    with unit_of_work(session_factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"No job has the id {job_id}.")
+        job.status, job.started_at = "running", utcnow()
+        kind, params = job.kind, dict(job.params)
+    context = JobContext(
+        job_id=job_id,
+        params=params,
+        settings=settings,
+        session_factory=session_factory,
+        listener=listener,
+    )
+    try:
+        result = _REGISTRY[kind](context)
+    except Exception as exc:  # a job's failure is data for the person who started it
+        log.exception("job %s (%s) failed", job_id, kind)
+        with unit_of_work(session_factory) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            job.status, job.finished_at = "failed", utcnow()
+            job.error = f"{type(exc).__name__}: {exc}"
+            job.log += traceback.format_exc()[-MAX_LOG_CHARS // 10 :]
+    else:
+        with unit_of_work(session_factory) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            job.status, job.finished_at, job.result = "succeeded", utcnow(), result
+    with unit_of_work(session_factory) as session:
+        finished = session.get(Job, job_id)
+        assert finished is not None
+        return finished
+
+
+def list_jobs(session: Session, *, actor: Actor, limit: int = 100) -> list[Job]:
+    """Jobs the actor may see, newest first: their own, or all for an admin."""
+    authorize(session, actor=actor, action=Action.LIST_JOBS)
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if actor.role is None or actor.role.value != "admin":
+        query = query.where(Job.created_by_user_id == actor.user_id)
+    return list(session.scalars(query))
+
+
+def get_job(session: Session, *, actor: Actor, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No job has the id {job_id}.")
+    authorize(
+        session,
+        actor=actor,
+        action=Action.READ_JOB,
+        resource=Resource(type="job", id=str(job_id), owner_user_id=job.created_by_user_id),
+    )
+    return job
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+class JobQueue:
+    """A Huey instance chosen by settings, with the one task that runs recorded jobs."""
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.huey = make_huey(settings)
+        self._task = self.huey.task(name="statedata.run_job")(self._execute)
+
+    def _execute(self, job_id: int) -> str:
+        return run_job(job_id, settings=self.settings, session_factory=self.session_factory).status
+
+    def enqueue(self, job_id: int) -> None:
+        """Hand a recorded job to the queue (in immediate mode it runs before this returns)."""
+        self._task(job_id)
+
+    def start_consumer(self) -> Consumer:
+        """Start worker threads in this process (``statedata serve`` and tests)."""
+        consumer = _QuietConsumer(
+            self.huey, workers=self.settings.jobs_workers, worker_type="thread", periodic=True
+        )
+        consumer.start()
+        return consumer
+
+
+class _QuietConsumer(Consumer):  # type: ignore[misc]
+    # The host process (uvicorn, pytest) owns the signal handlers; Huey must not replace them.
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def make_huey(settings: Settings) -> Huey:
+    """The Huey instance for the configured backend."""
+    if settings.jobs_backend == "redis":
+        return RedisHuey(name="statedata", url=settings.redis_url)
+    if settings.jobs_backend == "immediate":
+        return MemoryHuey(name="statedata", immediate=True)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name="statedata", filename=str(settings.home / "jobs.sqlite3"))

@@ -1,0 +1,22 @@
+"""Imports every table so that the metadata (and Alembic) sees the whole schema."""
+
+from __future__ import annotations
+
+from statedata.core.audit import AuditEvent
+from statedata.core.db import Base
+from statedata.core.instance import InstanceFact
+from statedata.core.jobs import Job
+from statedata.identity.models import Agency, ApiToken, User, WebSession
+
+metadata = Base.metadata
+
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "AuditEvent",
+    "InstanceFact",
+    "Job",
+    "User",
+    "WebSession",
+    "metadata",
+]

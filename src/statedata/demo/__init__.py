@@ -1,0 +1,1 @@
+"""The synthetic Connecticut: fictional people in the real 169 towns, as agencies record them."""

@@ -1,0 +1,196 @@
+"""The one place that decides access: may this actor do this action to that resource?
+
+Every adapter (API route, page, download, CLI, job) asks :func:`authorize`. A refusal is written
+to the audit log and raised as :class:`NotAuthenticated` (401: say who you are) or
+:class:`Forbidden` (403: you may not); an allowed read of non-public data is written too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from statedata.core.audit import record_event, record_refusal
+from statedata.core.errors import Forbidden, NotAuthenticated
+from statedata.identity.actor import Actor, Role, Scope
+
+
+class Classification(StrEnum):
+    """How sensitive a dataset is, from open to the most protected."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"  # state staff may read
+    CONFIDENTIAL = "confidential"  # the owning agency (and the CDO's office) may read
+    RESTRICTED = "restricted"  # the owning agency's data officer and stewards, and explicit grants
+
+
+class Action(StrEnum):
+    """Things an actor can ask to do. The value is what the audit log records."""
+
+    READ_ACCOUNT = "account.read"
+    MANAGE_OWN_TOKENS = "token.manage"
+    READ_AUDIT = "audit.read"
+    READ_USERS = "user.read"
+    MANAGE_USERS = "user.manage"
+    MANAGE_AGENCIES = "agency.manage"
+    LIST_JOBS = "job.list"
+    READ_JOB = "job.read"
+    START_JOB = "job.start"
+    READ_DATASET = "dataset.read"
+
+
+# The token scope each action needs; a browser session holds every scope.
+REQUIRED_SCOPE: dict[Action, Scope] = {
+    Action.READ_ACCOUNT: Scope.READ,
+    Action.MANAGE_OWN_TOKENS: Scope.WRITE,
+    Action.READ_AUDIT: Scope.ADMIN,
+    Action.READ_USERS: Scope.ADMIN,
+    Action.MANAGE_USERS: Scope.ADMIN,
+    Action.MANAGE_AGENCIES: Scope.ADMIN,
+    Action.LIST_JOBS: Scope.READ,
+    Action.READ_JOB: Scope.READ,
+    Action.START_JOB: Scope.WRITE,
+    Action.READ_DATASET: Scope.READ,
+}
+
+ADMIN_ONLY = frozenset(
+    {Action.READ_AUDIT, Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_AGENCIES}
+)
+STATE_STAFF = frozenset({Role.ADMIN, Role.AGENCY_DATA_OFFICER, Role.STEWARD, Role.ANALYST})
+AGENCY_KEEPERS = frozenset({Role.AGENCY_DATA_OFFICER, Role.STEWARD})
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action is aimed at; fields a rule does not need stay None."""
+
+    type: str
+    id: str = ""
+    agency_id: int | None = None
+    owner_user_id: int | None = None
+    classification: Classification | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.classification is Classification.PUBLIC
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Read access to one resource given to one user until a date (made by an approved request)."""
+
+    resource_type: str
+    resource_id: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    @property
+    def needs_sign_in(self) -> bool:
+        return not self.allowed and self.reason == SIGN_IN
+
+
+SIGN_IN = "sign in first"
+ALLOW = Decision(True, "allowed")
+
+
+def decide(
+    actor: Actor, action: Action, resource: Resource | None = None, grants: tuple[Grant, ...] = ()
+) -> Decision:
+    """The decision and its reason, without side effects (pages use it to hide what cannot be done)."""
+    if action is Action.READ_DATASET and resource is not None and resource.is_public:
+        return ALLOW
+    if not actor.is_authenticated:
+        return Decision(False, SIGN_IN)
+    if REQUIRED_SCOPE[action] not in actor.scopes:
+        return Decision(False, f"the token lacks the '{REQUIRED_SCOPE[action]}' scope")
+    if actor.is_system:
+        return ALLOW
+    if action in ADMIN_ONLY:
+        return (
+            ALLOW
+            if actor.role is Role.ADMIN
+            else Decision(False, "only the CDO's office (admin) may do this")
+        )
+    if action in {Action.READ_ACCOUNT, Action.MANAGE_OWN_TOKENS, Action.LIST_JOBS}:
+        return ALLOW
+    if action is Action.READ_JOB:
+        owner = resource.owner_user_id if resource else None
+        if actor.role is Role.ADMIN or owner == actor.user_id:
+            return ALLOW
+        return Decision(False, "only the person who started a job, or an admin, may see it")
+    if action is Action.START_JOB:
+        return (
+            ALLOW
+            if actor.role in (Role.ADMIN, *AGENCY_KEEPERS)
+            else Decision(False, "your role cannot start jobs")
+        )
+    if action is Action.READ_DATASET and resource is not None:
+        return _decide_dataset_read(actor, resource, grants)
+    return Decision(False, "no rule allows this")
+
+
+def _decide_dataset_read(actor: Actor, resource: Resource, grants: tuple[Grant, ...]) -> Decision:
+    if any(g.resource_type == resource.type and g.resource_id == resource.id for g in grants):
+        return ALLOW
+    same_agency = resource.agency_id is not None and resource.agency_id == actor.agency_id
+    match resource.classification:
+        case Classification.INTERNAL if actor.role in STATE_STAFF:
+            return ALLOW
+        case Classification.CONFIDENTIAL if actor.role is Role.ADMIN or (
+            same_agency and actor.role in STATE_STAFF
+        ):
+            return ALLOW
+        case Classification.RESTRICTED if same_agency and actor.role in AGENCY_KEEPERS:
+            return ALLOW
+    return Decision(
+        False, f"{resource.classification or 'this'} data needs a role or grant you do not have"
+    )
+
+
+def authorize(
+    session: Session,
+    *,
+    actor: Actor,
+    action: Action,
+    resource: Resource | None = None,
+    grants: tuple[Grant, ...] = (),
+) -> None:
+    """Raise unless allowed; audit refusals and every allowed read of non-public data."""
+    decision = decide(actor, action, resource, grants)
+    resource_type = resource.type if resource else ""
+    resource_id = resource.id if resource else ""
+    if not decision.allowed:
+        record_refusal(
+            session,
+            actor=actor,
+            action=action.value,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            detail={"reason": decision.reason},
+        )
+        if decision.needs_sign_in:
+            raise NotAuthenticated(
+                "Sign in or send an API token (Authorization: Bearer ...) to do this."
+            )
+        raise Forbidden(f"Not allowed: {decision.reason}.")
+    if _is_audited_read(action, resource):
+        record_event(
+            session,
+            actor=actor,
+            action=action.value,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            outcome="allowed",
+        )
+
+
+def _is_audited_read(action: Action, resource: Resource | None) -> bool:
+    if action in {Action.READ_AUDIT, Action.READ_USERS}:
+        return True
+    return action is Action.READ_DATASET and resource is not None and not resource.is_public

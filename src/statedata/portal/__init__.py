@@ -1,0 +1,1 @@
+"""Site-wide pages (home, jobs), the API index, templates and static files."""

@@ -1,0 +1,1 @@
+"""The state's common data elements (validators and standardizers) and reference data."""

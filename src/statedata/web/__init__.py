@@ -1,0 +1,1 @@
+"""The web adapter's shared parts: dependencies, error responses and page rendering."""

@@ -1,0 +1,113 @@
+"""Errors as ``application/problem+json`` for the API and as pages for people.
+
+A person asking for a page that needs sign-in is sent to the sign-in page; an API client gets a
+401 with ``WWW-Authenticate``. Unexpected errors are logged with their traceback and shown as a
+plain 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from statedata.core.errors import StatedataError
+from statedata.web.templating import render
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Server error",
+}
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def problem(request: Request, status: int, detail: str, **extra: object) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": 'Bearer realm="statedata"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_page(request: Request, status: int, detail: str) -> Response:
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "detail": detail, "heading": TITLES.get(status, "Error")},
+        title=TITLES.get(status, "Error"),
+        status_code=status,
+    )
+
+
+def respond(request: Request, status: int, detail: str, **extra: object) -> Response:
+    return (
+        problem(request, status, detail, **extra)
+        if wants_json(request)
+        else error_page(request, status, detail)
+    )
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StatedataError)
+    return respond(request, exc.status, exc.detail)
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404:
+        detail = f"Nothing is published at {request.url.path}."
+    return respond(request, exc.status_code, detail)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        problems.append({"field": where, "message": error["msg"]})
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return respond(request, 422, detail, errors=problems)
+
+
+async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return respond(
+        request,
+        500,
+        "Something went wrong on our side. It has been logged; please try again later.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StatedataError, handle_domain_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected_error)

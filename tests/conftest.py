@@ -1,0 +1,123 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL the suite starts."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.app import create_app
+from statedata.core.config import Settings, load_settings
+from statedata.core.db import make_engine, make_session_factory, unit_of_work
+from statedata.core.migrate import upgrade_database
+from statedata.identity.agencies import seed_agencies
+from tests.servers import postgres_cluster
+
+_numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their settings; nothing leaks in from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith("STATEDATA_"):
+            monkeypatch.delenv(name)
+
+
+def _migrate_and_seed(engine: Engine) -> None:
+    upgrade_database(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        seed_agencies(session)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _migrate_and_seed(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    with postgres_cluster() as url:
+        engine = make_engine(f"{url}/postgres")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("CREATE DATABASE statedata_template"))
+        engine.dispose()
+        template = make_engine(f"{url}/statedata_template")
+        _migrate_and_seed(template)
+        template.dispose()
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A migrated, seeded, empty-of-users database of each backend, fresh for each test."""
+    if request.param == "sqlite":
+        path = tmp_path / "statedata.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"test_{next(_numbers)}_{re.sub(r'[^a-z0-9]', '', request.node.name.lower())[:40]}"
+    admin = make_engine(f"{server}/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE statedata_template'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        jobs_backend="immediate",
+        secret_key="test-secret-key-" + "x" * 32,
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.resolved_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with unit_of_work(session_factory) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

@@ -1,0 +1,48 @@
+"""Objects for tests, made through the same services the product uses."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.core.db import unit_of_work
+from statedata.identity.actor import Actor
+from statedata.identity.models import User
+from statedata.identity.users import create_user
+
+PASSWORD = "correct-horse-battery"
+AGENCY_FOR_ROLE = {"agency_data_officer": "DSS", "steward": "DPH"}
+
+
+def make_user(
+    factory: sessionmaker[Session], username: str, role: str, agency: str | None = None
+) -> User:
+    with unit_of_work(factory) as session:
+        return create_user(
+            session,
+            actor=Actor.system("test"),
+            username=username,
+            password=PASSWORD,
+            role=role,
+            agency_code=agency or AGENCY_FOR_ROLE.get(role),
+        )
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the real form; returns the session's CSRF token."""
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return csrf_from(client.get("/account").text)

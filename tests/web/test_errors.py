@@ -1,0 +1,114 @@
+"""Errors: problem+json for the API, pages for people, nothing leaked on a crash."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import make_user, sign_in
+
+
+def test_unknown_api_path_is_a_problem_document(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == "/api/v1/nothing-here"
+
+
+def test_unknown_page_is_a_404_page_in_the_layout(client: TestClient) -> None:
+    response = client.get("/nothing-here")
+
+    assert response.status_code == 404
+    assert "Skip to main content" in response.text
+    assert "Nothing is published at /nothing-here." in response.text
+
+
+def test_invalid_input_names_the_field(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_user(session_factory, "chief", "admin")
+    sign_in(client, "chief")
+
+    response = client.get("/api/v1/audit", params={"limit": "lots"})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["field"] == "query.limit"
+    assert "query.limit" in body["detail"]
+
+
+def test_domain_validation_errors_say_what_to_fix(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_user(session_factory, "chief", "admin")
+    csrf = sign_in(client, "chief")
+    headers = {"X-CSRF-Token": csrf}
+
+    short = client.post(
+        "/api/v1/users",
+        json={"username": "bo", "password": "short", "role": "analyst"},
+        headers=headers,
+    )
+    role = client.post(
+        "/api/v1/users",
+        json={"username": "bo", "password": "x" * 12, "role": "boss"},
+        headers=headers,
+    )
+    agency = client.post(
+        "/api/v1/users",
+        json={"username": "bo", "password": "x" * 12, "role": "steward"},
+        headers=headers,
+    )
+    taken = client.post(
+        "/api/v1/users",
+        json={"username": "chief", "password": "x" * 12, "role": "analyst"},
+        headers=headers,
+    )
+
+    assert (short.status_code, short.json()["detail"]) == (
+        422,
+        "password: password must be at least 12 characters.",
+    )
+    assert role.json()["detail"].startswith("role: 'boss' is not a role")
+    assert agency.json()["detail"] == "agency: a steward must belong to an agency."
+    assert (taken.status_code, taken.json()["detail"]) == (409, "username: 'chief' is taken.")
+
+
+def test_an_unexpected_error_is_a_plain_500(app: FastAPI) -> None:
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/boom")
+    def boom_page() -> None:
+        raise RuntimeError("secret internals")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    api, page = client.get("/api/v1/boom"), client.get("/boom")
+
+    assert api.status_code == page.status_code == 500
+    assert api.headers["content-type"] == "application/problem+json"
+    assert "secret internals" not in api.text + page.text
+    assert "Something went wrong" in page.text
+
+
+def test_every_page_links_to_its_json(client: TestClient) -> None:
+    home = client.get("/")
+    agencies = client.get("/agencies")
+
+    assert 'href="/api/v1"' in home.text
+    assert client.get("/api/v1").json()["agencies"] == 19
+    assert 'href="/api/v1/agencies"' in agencies.text
+    assert {"code": "DSS", "name": "Department of Social Services"} in client.get(
+        "/api/v1/agencies"
+    ).json()
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+
+    assert "/api/v1/tokens" in spec["paths"]
+    assert spec["paths"]["/api/v1/audit"]["get"]["summary"]
+    assert client.get("/api/v1/docs").status_code == 200
