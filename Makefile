@@ -10,7 +10,7 @@ VENDOR_STAMP := $(VENDOR)/.copied
 SYSTEM_STAMP := $(VENV)/.system-deps
 DEMO_PERSONS ?= 20000
 DEMO_SEED ?= 2026
-CHECKED := src tests migrations benchmarks scripts
+CHECKED := src tests benchmarks scripts
 
 .PHONY: run test setup lint typecheck unit docs lock system-deps clean
 
