@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.db import unit_of_work
+from statedata.core.jobs import Job
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
 from statedata.identity.users import create_user
@@ -46,3 +48,16 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/account").text)
+
+
+def wait_for_job(factory: sessionmaker[Session], job_id: int, timeout: float = 60) -> Job:
+    """Poll a job's row until it has finished; fail the test if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with unit_of_work(factory) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            if job.status in ("succeeded", "failed"):
+                return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish within {timeout} s")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import Job, JobContext, JobQueue, create_job, job_kind, run_job
+from statedata.core.jobs import JobContext, JobQueue, create_job, job_kind, run_job
 from statedata.identity.actor import Actor
 from statedata.identity.users import actor_for, get_user
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, sign_in, wait_for_job
 from tests.servers import redis_server
 
 CALLS: list[int] = []
@@ -40,18 +39,6 @@ def failing_job(context: JobContext) -> dict[str, Any]:
 def _new_job(factory: sessionmaker[Session], kind: str, **params: Any) -> int:
     with unit_of_work(factory) as session:
         return create_job(session, actor=Actor.system("test"), kind=kind, params=params).id
-
-
-def _wait_for(factory: sessionmaker[Session], job_id: int, timeout: float = 30) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with unit_of_work(factory) as session:
-            job = session.get(Job, job_id)
-            assert job is not None
-            if job.status in ("succeeded", "failed"):
-                return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_a_job_records_progress_log_and_result(
@@ -101,7 +88,7 @@ def test_immediate_queue_runs_in_the_caller(
 
     JobQueue(settings, session_factory).enqueue(job_id)
 
-    assert _wait_for(session_factory, job_id, timeout=1).status == "succeeded"
+    assert wait_for_job(session_factory, job_id, timeout=1).status == "succeeded"
 
 
 def test_embedded_sqlite_queue_runs_jobs_in_a_consumer_thread(
@@ -112,7 +99,7 @@ def test_embedded_sqlite_queue_runs_jobs_in_a_consumer_thread(
     try:
         job_id = _new_job(session_factory, "test.count", to=4)
         queue.enqueue(job_id)
-        job = _wait_for(session_factory, job_id)
+        job = wait_for_job(session_factory, job_id)
     finally:
         consumer.stop(graceful=True)
 
@@ -138,7 +125,7 @@ def test_redis_queue_runs_jobs_in_a_worker(
     try:
         job_id = _new_job(session_factory, "test.count", to=5)
         queue.enqueue(job_id)
-        job = _wait_for(session_factory, job_id)
+        job = wait_for_job(session_factory, job_id)
     finally:
         consumer.stop(graceful=True)
 

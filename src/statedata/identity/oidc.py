@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
@@ -18,7 +17,7 @@ from statedata.core.errors import NotAuthenticated, NotFound
 from statedata.core.security import new_csrf_token
 from statedata.identity import sessions, users
 from statedata.identity.users import actor_for
-from statedata.web.deps import client_ip, get_db, get_settings
+from statedata.web.deps import DbSession, client_ip, get_settings
 
 if TYPE_CHECKING:
     from authlib.integrations.starlette_client import OAuth
@@ -60,7 +59,7 @@ async def start_oidc_login(request: Request) -> Response:
 @router.get("/auth/oidc/callback", name="finish_oidc_login")
 async def finish_oidc_login(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
+    session: DbSession,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     from authlib.integrations.starlette_client import OAuthError

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from statedata.core import audit
 from statedata.core.config import Settings
@@ -12,9 +11,9 @@ from statedata.core.errors import InvalidInput, NotAuthenticated, StatedataError
 from statedata.core.instance import is_demo
 from statedata.core.security import new_csrf_token
 from statedata.identity import agencies, sessions, tokens, users
-from statedata.identity.actor import Actor, Role
+from statedata.identity.actor import Role
 from statedata.identity.policy import Action, authorize
-from statedata.web.deps import client_ip, get_actor, get_db, get_settings, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, client_ip, get_settings, require_form_csrf
 from statedata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,9 +29,9 @@ def safe_next(target: str | None) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(
     request: Request,
+    session: DbSession,
+    actor: CurrentActor,
     next: str = "/",
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
 ) -> Response:
     if actor.is_authenticated:
         return RedirectResponse(safe_next(next), status_code=303)
@@ -44,10 +43,10 @@ def login_page(
 @router.post("/login", dependencies=[Depends(require_form_csrf)])
 def login(
     request: Request,
+    session: DbSession,
     username: str = Form(...),
     password: str = Form(...),
     next: str = Form("/"),
-    session: Session = Depends(get_db, scope="function"),
     settings: Settings = Depends(get_settings),
 ) -> Response:
     try:
@@ -76,8 +75,8 @@ def login(
 @router.post("/logout", dependencies=[Depends(require_form_csrf)])
 def logout(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     session_id = request.session.get("sid")
     if session_id:
@@ -89,8 +88,8 @@ def logout(
 @router.get("/account", response_class=HTMLResponse)
 def account_page(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     authorize(session, actor=actor, action=Action.READ_ACCOUNT)
     user = users.get_user(session, username=actor.username)
@@ -107,11 +106,11 @@ def account_page(
 @router.post("/account/tokens", dependencies=[Depends(require_form_csrf)])
 def create_token_from_page(
     request: Request,
+    session: DbSession,
+    actor: CurrentActor,
     name: str = Form(...),
     scopes: list[str] = Form(default=["read"]),
     expires_in_days: int = Form(90),
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
     settings: Settings = Depends(get_settings),
 ) -> Response:
     try:
@@ -134,8 +133,8 @@ def create_token_from_page(
 @router.post("/account/tokens/{token_id}/revoke", dependencies=[Depends(require_form_csrf)])
 def revoke_token_from_page(
     token_id: int,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     tokens.revoke_token(session, actor=actor, token_id=token_id)
     return RedirectResponse("/account", status_code=303)
@@ -144,8 +143,8 @@ def revoke_token_from_page(
 @router.get("/agencies", response_class=HTMLResponse)
 def agencies_page(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     return render(
         request,
@@ -159,8 +158,8 @@ def agencies_page(
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     context = {
         "users": users.list_users(session, actor=actor),
@@ -174,14 +173,14 @@ def users_page(
 @router.post("/admin/users", dependencies=[Depends(require_form_csrf)])
 def create_user_from_page(
     request: Request,
+    session: DbSession,
+    actor: CurrentActor,
     username: str = Form(...),
     password: str = Form(...),
     role: str = Form(...),
     agency: str = Form(""),
     full_name: str = Form(""),
     email: str = Form(""),
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
 ) -> Response:
     try:
         users.create_user(
@@ -204,8 +203,8 @@ def create_user_from_page(
 @router.post("/admin/users/{username}/disable", dependencies=[Depends(require_form_csrf)])
 def disable_user_from_page(
     username: str,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     users.set_user_active(session, actor=actor, username=username, active=False)
     return RedirectResponse("/admin/users", status_code=303)
@@ -214,11 +213,11 @@ def disable_user_from_page(
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
+    session: DbSession,
+    actor: CurrentActor,
     action: str | None = Query(default=None),
     outcome: str | None = Query(default=None),
     before_id: int | None = Query(default=None, ge=1),
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
 ) -> Response:
     authorize(session, actor=actor, action=Action.READ_AUDIT)
     events, total = audit.list_events(

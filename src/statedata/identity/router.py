@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.orm import Session
 
 from statedata.core import audit
 from statedata.core.config import Settings
 from statedata.identity import agencies, tokens, users
-from statedata.identity.actor import Actor
 from statedata.identity.models import Agency, ApiToken, User
 from statedata.identity.policy import Action, authorize
 from statedata.identity.schemas import (
@@ -23,15 +21,13 @@ from statedata.identity.schemas import (
     UserIn,
     UserOut,
 )
-from statedata.web.deps import get_actor, get_db, get_settings
+from statedata.web.deps import CurrentActor, DbSession, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
 @router.get("/me", response_model=MeOut)
-def read_me(
-    session: Session = Depends(get_db, scope="function"), actor: Actor = Depends(get_actor)
-) -> MeOut:
+def read_me(session: DbSession, actor: CurrentActor) -> MeOut:
     """Who the request is acting as, with its role, agency and scopes."""
     authorize(session, actor=actor, action=Action.READ_ACCOUNT)
     agency = session.get(Agency, actor.agency_id) if actor.agency_id else None
@@ -45,7 +41,7 @@ def read_me(
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
-def list_agencies(session: Session = Depends(get_db, scope="function")) -> list[Agency]:
+def list_agencies(session: DbSession) -> list[Agency]:
     """Every agency, by code."""
     return agencies.list_agencies(session)
 
@@ -53,17 +49,15 @@ def list_agencies(session: Session = Depends(get_db, scope="function")) -> list[
 @router.post("/agencies", response_model=AgencyOut, status_code=201)
 def create_agency(
     body: AgencyIn,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Agency:
     """Add an agency (admin)."""
     return agencies.create_agency(session, actor=actor, code=body.code, name=body.name)
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(
-    session: Session = Depends(get_db, scope="function"), actor: Actor = Depends(get_actor)
-) -> list[User]:
+def list_users(session: DbSession, actor: CurrentActor) -> list[User]:
     """Every user (admin; the read is audited)."""
     return users.list_users(session, actor=actor)
 
@@ -71,8 +65,8 @@ def list_users(
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(
     body: UserIn,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> User:
     """Add a user (admin)."""
     return users.create_user(
@@ -90,17 +84,15 @@ def create_user(
 @router.post("/users/{username}/disable", response_model=UserOut)
 def disable_user(
     username: str,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> User:
     """Disable a user; their sessions and tokens stop working at once (admin)."""
     return users.set_user_active(session, actor=actor, username=username, active=False)
 
 
 @router.get("/tokens", response_model=list[TokenOut])
-def list_tokens(
-    session: Session = Depends(get_db, scope="function"), actor: Actor = Depends(get_actor)
-) -> list[ApiToken]:
+def list_tokens(session: DbSession, actor: CurrentActor) -> list[ApiToken]:
     """Your API tokens, newest first (secrets are never shown again)."""
     return tokens.list_tokens(session, actor=actor)
 
@@ -108,8 +100,8 @@ def list_tokens(
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(
     body: TokenIn,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
     settings: Settings = Depends(get_settings),
 ) -> TokenCreated:
     """Create an API token; the response holds its secret, shown only this once."""
@@ -127,8 +119,8 @@ def create_token(
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
     token_id: int,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     """Revoke one of your tokens; it is refused from now on."""
     tokens.revoke_token(session, actor=actor, token_id=token_id)
@@ -138,6 +130,8 @@ def revoke_token(
 @router.get("/audit", response_model=AuditPage)
 def list_audit_events(
     request: Request,
+    session: DbSession,
+    actor: CurrentActor,
     action: str | None = Query(default=None, description="Only this action, e.g. auth.login"),
     actor_name: str | None = Query(default=None, alias="actor"),
     outcome: str | None = Query(default=None, description="succeeded, allowed, denied or failed"),
@@ -145,8 +139,6 @@ def list_audit_events(
         default=None, ge=1, description="Page on: events older than this id"
     ),
     limit: int = Query(default=100, ge=1, le=1000),
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
 ) -> AuditPage:
     """The audit log, newest first (admin; reading it is itself audited)."""
     authorize(session, actor=actor, action=Action.READ_AUDIT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select, text
@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from statedata import __version__
 from statedata.core import jobs
 from statedata.core.instance import is_demo
-from statedata.identity.actor import Actor
 from statedata.identity.models import Agency
-from statedata.web.deps import get_actor, get_db
+from statedata.web.deps import CurrentActor, DbSession
 from statedata.web.templating import render
 
 api = APIRouter(prefix="/api/v1", tags=["portal"])
@@ -57,22 +56,20 @@ def _overview(session: Session) -> dict[str, Any]:
 
 
 @api.get("")
-def api_index(session: Session = Depends(get_db, scope="function")) -> dict[str, Any]:
+def api_index(session: DbSession) -> dict[str, Any]:
     """What this API offers, with links."""
     return _overview(session)
 
 
 @api.get("/health")
-def health(session: Session = Depends(get_db, scope="function")) -> dict[str, str]:
+def health(session: DbSession) -> dict[str, str]:
     """Liveness and database reachability, for load balancers."""
     session.execute(text("SELECT 1"))
     return {"status": "ok", "version": __version__}
 
 
 @api.get("/jobs", response_model=list[JobOut])
-def list_jobs(
-    session: Session = Depends(get_db, scope="function"), actor: Actor = Depends(get_actor)
-) -> list[jobs.Job]:
+def list_jobs(session: DbSession, actor: CurrentActor) -> list[jobs.Job]:
     """Background jobs you started (all of them for admins), newest first."""
     return jobs.list_jobs(session, actor=actor)
 
@@ -80,8 +77,8 @@ def list_jobs(
 @api.get("/jobs/{job_id}", response_model=JobOut)
 def read_job(
     job_id: int,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> jobs.Job:
     """One job with its progress and log."""
     return jobs.get_job(session, actor=actor, job_id=job_id)
@@ -90,8 +87,8 @@ def read_job(
 @pages.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     return render(
         request, "home.html", {"overview": _overview(session)}, title="Home", json_url="/api/v1"
@@ -101,8 +98,8 @@ def home(
 @pages.get("/jobs", response_class=HTMLResponse)
 def jobs_page(
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     return render(
         request,
@@ -117,8 +114,8 @@ def jobs_page(
 def job_page(
     job_id: int,
     request: Request,
-    session: Session = Depends(get_db, scope="function"),
-    actor: Actor = Depends(get_actor),
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     job = jobs.get_job(session, actor=actor, job_id=job_id)
     return render(

@@ -8,6 +8,7 @@ calls carry no cookie and so need no CSRF token.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -104,3 +105,8 @@ async def require_form_csrf(
     if not tokens_match(request.session.get("csrf"), given if isinstance(given, str) else None):
         actor = getattr(request.state, "actor", None) or Actor.anonymous(client_ip(request))
         _refuse_csrf(session, request, actor)
+
+
+# Route parameters: the request's unit of work (committed before the response is sent) and actor.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+CurrentActor = Annotated[Actor, Depends(get_actor)]
