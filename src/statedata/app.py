@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -20,6 +22,7 @@ from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
 from statedata.portal import pages as portal
 from statedata.web.errors import install_error_handlers
+from statedata.web.headers import API_DOCS_PATH, SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "statedata_session"
@@ -54,7 +57,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         title=f"{settings.state_name} {settings.portal_name} API",
         version=__version__,
         description="Open data, the enterprise inventory and the State Data Plan's services.",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from local assets: nothing loads from the internet
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     for router in (
         identity_api.router,
@@ -82,6 +86,19 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         oidc.router,
     ):
         app.include_router(router)
+    _add_api_explorer(app)
     static_dir = resources.files("statedata.portal").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     return app
+
+
+def _add_api_explorer(app: FastAPI) -> None:
+    @app.get(API_DOCS_PATH, include_in_schema=False)
+    def api_explorer() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/v1/openapi.json",
+            title=f"{app.title}: explorer",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )

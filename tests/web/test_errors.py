@@ -112,3 +112,20 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     assert "/api/v1/tokens" in spec["paths"]
     assert spec["paths"]["/api/v1/audit"]["get"]["summary"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    page, api, missing = client.get("/"), client.get("/api/v1"), client.get("/nope")
+
+    for response in (page, api, missing):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+
+
+def test_the_api_explorer_uses_only_local_assets(client: TestClient) -> None:
+    html = client.get("/api/v1/docs").text
+
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+    assert "https://" not in html
