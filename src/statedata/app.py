@@ -15,8 +15,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
 from statedata.core.config import Settings, load_settings, prepare_home
-from statedata.core.db import make_engine, make_session_factory
-from statedata.core.jobs import JobQueue
+from statedata.core.db import make_engine, make_session_factory, unit_of_work
+from statedata.core.jobs import JobQueue, fail_interrupted_jobs
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
@@ -44,6 +44,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         consumer = None
         if run_jobs:
+            with unit_of_work(session_factory) as session:
+                interrupted = fail_interrupted_jobs(session)
+            if interrupted:
+                log.warning(
+                    "%s jobs were interrupted by the last shutdown and are marked failed",
+                    interrupted,
+                )
             consumer = app.state.jobs.start_consumer()
             log.info("job consumer started with %s workers", settings.jobs_workers)
         try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import JobContext, JobQueue, create_job, job_kind, run_job
+from statedata.core.jobs import Job, JobContext, JobQueue, create_job, job_kind, run_job
 from statedata.identity.actor import Actor
 from statedata.identity.users import actor_for, get_user
 from tests.factories import make_user, sign_in, wait_for_job
@@ -155,3 +155,25 @@ def test_people_see_their_own_jobs_and_admins_see_all(
     assert page.status_code == 200
     assert "test.count" in page.text
     assert f'href="/api/v1/jobs/{job_id}"' in page.text
+
+
+def test_a_server_start_fails_jobs_its_predecessor_left_running(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    from statedata.app import create_app
+
+    job_id = _new_job(session_factory, "test.count", to=1)
+    with unit_of_work(session_factory) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status = "running"
+    embedded = settings.model_copy(update={"jobs_backend": "sqlite"})
+
+    with TestClient(create_app(embedded, run_jobs=True)):
+        pass
+
+    with unit_of_work(session_factory) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        assert job.status == "failed"
+        assert job.error is not None and job.error.startswith("interrupted")

@@ -184,6 +184,19 @@ def run_job(
         return finished
 
 
+def fail_interrupted_jobs(session: Session) -> int:
+    """Mark jobs left running by a process that stopped as failed, so nobody waits on them forever.
+
+    Only for the embedded queue, whose one consumer lives in the server: when it starts, no job of
+    the previous process can still be running. Returns how many were marked.
+    """
+    stuck = list(session.scalars(select(Job).where(Job.status == "running")))
+    for job in stuck:
+        job.status, job.finished_at = "failed", utcnow()
+        job.error = "interrupted: the server stopped while the job was running; start it again"
+    return len(stuck)
+
+
 def list_jobs(session: Session, *, actor: Actor, limit: int = 100) -> list[Job]:
     """Jobs the actor may see, newest first: their own, or all for an admin."""
     authorize(session, actor=actor, action=Action.LIST_JOBS)

@@ -98,6 +98,7 @@ def account_page(
         "tokens": tokens.list_tokens(session, actor=actor),
         "new_token": request.session.pop("new_token", None),
         "error": request.session.pop("flash_error", None),
+        "notice": request.session.pop("flash_notice", None),
         "is_admin": actor.role is Role.ADMIN,
     }
     return render(request, "account.html", context, title="Your account", json_url="/api/v1/tokens")
@@ -137,6 +138,34 @@ def revoke_token_from_page(
     actor: CurrentActor,
 ) -> Response:
     tokens.revoke_token(session, actor=actor, token_id=token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/password", dependencies=[Depends(require_form_csrf)])
+def change_password_from_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    current_password: str = Form(...),
+    new_password: str = Form(...),
+    confirm_password: str = Form(...),
+) -> Response:
+    try:
+        if new_password != confirm_password:
+            raise InvalidInput("confirm_password: the two new passwords differ.")
+        users.change_password(
+            session,
+            actor=actor,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session_id=request.session.get("sid"),
+        )
+    except InvalidInput as exc:
+        request.session["flash_error"] = exc.detail
+    else:
+        request.session["flash_notice"] = (
+            "Your password is changed; your other sessions were signed out."
+        )
     return RedirectResponse("/account", status_code=303)
 
 

@@ -31,6 +31,7 @@ class Action(StrEnum):
 
     READ_ACCOUNT = "account.read"
     MANAGE_OWN_TOKENS = "token.manage"
+    CHANGE_OWN_PASSWORD = "account.password"  # noqa: S105 (an action name)
     READ_AUDIT = "audit.read"
     READ_USERS = "user.read"
     MANAGE_USERS = "user.manage"
@@ -45,6 +46,7 @@ class Action(StrEnum):
 REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.READ_ACCOUNT: Scope.READ,
     Action.MANAGE_OWN_TOKENS: Scope.WRITE,
+    Action.CHANGE_OWN_PASSWORD: Scope.WRITE,
     Action.READ_AUDIT: Scope.ADMIN,
     Action.READ_USERS: Scope.ADMIN,
     Action.MANAGE_USERS: Scope.ADMIN,
@@ -117,7 +119,12 @@ def decide(
             if actor.role is Role.ADMIN
             else Decision(False, "only the CDO's office (admin) may do this")
         )
-    if action in {Action.READ_ACCOUNT, Action.MANAGE_OWN_TOKENS, Action.LIST_JOBS}:
+    if action in {
+        Action.READ_ACCOUNT,
+        Action.MANAGE_OWN_TOKENS,
+        Action.CHANGE_OWN_PASSWORD,
+        Action.LIST_JOBS,
+    }:
         return ALLOW
     if action is Action.READ_JOB:
         owner = resource.owner_user_id if resource else None

@@ -15,6 +15,7 @@ from statedata.identity.schemas import (
     AuditEventOut,
     AuditPage,
     MeOut,
+    PasswordChange,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -38,6 +39,21 @@ def read_me(session: DbSession, actor: CurrentActor) -> MeOut:
         via=actor.via,
         scopes=sorted(s.value for s in actor.scopes),
     )
+
+
+@router.post("/me/password", status_code=204)
+def change_my_password(
+    body: PasswordChange, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    """Change your password; your other browser sessions end."""
+    users.change_password(
+        session,
+        actor=actor,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=request.session.get("sid") if actor.via == "session" else None,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/agencies", response_model=list[AgencyOut])

@@ -50,6 +50,11 @@ class MeOut(BaseModel):
     scopes: list[str]
 
 
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str
+
+
 class TokenOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

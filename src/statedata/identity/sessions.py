@@ -46,6 +46,20 @@ def user_for_session(session: Session, *, session_id: str) -> User | None:
     return row.user
 
 
+def end_other_sessions(session: Session, *, user_id: int, keep_session_id: str | None) -> int:
+    """End every live session of a user but the one given (after a password change)."""
+    keep = hash_token(keep_session_id) if keep_session_id else None
+    rows = session.scalars(
+        select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    )
+    ended = 0
+    for row in rows:
+        if row.session_hash != keep:
+            row.revoked_at = utcnow()
+            ended += 1
+    return ended
+
+
 def end_session(session: Session, *, session_id: str, actor: Actor) -> None:
     """Sign out: the session id stops working even if someone kept the cookie."""
     row = session.scalar(

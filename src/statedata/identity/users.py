@@ -15,6 +15,7 @@ from statedata.identity.actor import ALL_SCOPES, Actor, Role, Scope
 from statedata.identity.agencies import get_agency_by_code
 from statedata.identity.models import User
 from statedata.identity.policy import Action, authorize
+from statedata.identity.sessions import end_other_sessions
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 # Roles that act for one agency and therefore must name it.
@@ -132,6 +133,46 @@ def authenticate_password(
         session, actor=who, action="auth.login", resource_type="user", resource_id=user.username
     )
     return user
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    keep_session_id: str | None = None,
+) -> None:
+    """Change the actor's own password; every other browser session of theirs ends."""
+    authorize(session, actor=actor, action=Action.CHANGE_OWN_PASSWORD)
+    user = session.get(User, actor.user_id)
+    if user is None or user.password_hash is None:
+        raise InvalidInput(
+            "password: this account signs in through single sign-on and has no password here."
+        )
+    if not verify_password(user.password_hash, current_password):
+        record_event(
+            session,
+            actor=actor,
+            action="user.password_change",
+            resource_type="user",
+            resource_id=user.username,
+            outcome="failed",
+            survive_rollback=True,
+        )
+        raise InvalidInput("current_password: that is not your current password.")
+    if problem := password_problem(new_password):
+        raise InvalidInput(f"new_password: {problem}.")
+    user.password_hash = hash_password(new_password)
+    ended = end_other_sessions(session, user_id=user.id, keep_session_id=keep_session_id)
+    record_event(
+        session,
+        actor=actor,
+        action="user.password_change",
+        resource_type="user",
+        resource_id=user.username,
+        detail={"other_sessions_ended": ended},
+    )
 
 
 def find_or_create_oidc_user(
