@@ -14,7 +14,7 @@ from statedata.identity import agencies, sessions, tokens, users
 from statedata.identity.actor import Role
 from statedata.identity.policy import Action, authorize
 from statedata.web.deps import CurrentActor, DbSession, client_ip, get_settings, require_form_csrf
-from statedata.web.templating import render
+from statedata.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,8 +97,6 @@ def account_page(
         "user": user,
         "tokens": tokens.list_tokens(session, actor=actor),
         "new_token": request.session.pop("new_token", None),
-        "error": request.session.pop("flash_error", None),
-        "notice": request.session.pop("flash_notice", None),
         "is_admin": actor.role is Role.ADMIN,
     }
     return render(request, "account.html", context, title="Your account", json_url="/api/v1/tokens")
@@ -124,7 +122,7 @@ def create_token_from_page(
             max_days=settings.token_max_days,
         )
     except InvalidInput as exc:
-        request.session["flash_error"] = exc.detail
+        flash(request, exc.detail)
         return RedirectResponse("/account", status_code=303)
     # Shown once on the next page view, then forgotten.
     request.session["new_token"] = secret
@@ -161,10 +159,10 @@ def change_password_from_page(
             keep_session_id=request.session.get("sid"),
         )
     except InvalidInput as exc:
-        request.session["flash_error"] = exc.detail
+        flash(request, exc.detail)
     else:
-        request.session["flash_notice"] = (
-            "Your password is changed; your other sessions were signed out."
+        flash(
+            request, "Your password is changed; your other sessions were signed out.", kind="notice"
         )
     return RedirectResponse("/account", status_code=303)
 
@@ -194,7 +192,6 @@ def users_page(
         "users": users.list_users(session, actor=actor),
         "agencies": agencies.list_agencies(session),
         "roles": [r.value for r in Role],
-        "error": request.session.pop("flash_error", None),
     }
     return render(request, "users.html", context, title="Users", json_url="/api/v1/users")
 
@@ -225,7 +222,7 @@ def create_user_from_page(
     except StatedataError as exc:
         if exc.status >= 500 or exc.status in (401, 403):
             raise
-        request.session["flash_error"] = exc.detail
+        flash(request, exc.detail)
     return RedirectResponse("/admin/users", status_code=303)
 
 

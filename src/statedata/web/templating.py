@@ -35,6 +35,11 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
     return items
 
 
+def flash(request: Request, message: str, *, kind: str = "error") -> None:
+    """Keep a message for the next page this browser shows (after a redirect)."""
+    request.session[f"flash_{kind}"] = message
+
+
 def render(
     request: Request,
     template: str,
@@ -61,4 +66,7 @@ def render(
         "version": __version__,
         **(context or {}),
     }
+    if "session" in request.scope:  # messages kept by flash() are shown once, by the next page
+        full["flash_error"] = request.session.pop("flash_error", None)
+        full["flash_notice"] = request.session.pop("flash_notice", None)
     return templates.TemplateResponse(request, template, full, status_code=status_code)
