@@ -22,9 +22,6 @@ ASSETS: list[tuple[str, str]] = [
     ("vega-embed/build/vega-embed.min.js", "vega/vega-embed.min.js"),
     ("leaflet/dist", "leaflet"),
     ("axe-core/axe.min.js", "axe/axe.min.js"),
-    ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
-    ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
-    ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
 ]
 
 

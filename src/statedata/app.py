@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -20,9 +18,10 @@ from statedata.core.jobs import JobQueue, fail_interrupted_jobs
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
+from statedata.portal import api_reference
 from statedata.portal import pages as portal
 from statedata.web.errors import install_error_handlers
-from statedata.web.headers import API_DOCS_PATH, SecurityHeadersMiddleware
+from statedata.web.headers import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "statedata_session"
@@ -64,7 +63,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         title=f"{settings.state_name} {settings.portal_name} API",
         version=__version__,
         description="Open data, the enterprise inventory and the State Data Plan's services.",
-        docs_url=None,  # served below from local assets: nothing loads from the internet
+        docs_url=None,  # portal/api_reference.py renders the reference on the server
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
@@ -89,23 +88,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         identity_api.router,
         portal.api,
         portal.pages,
+        api_reference.router,
         identity_pages.router,
         oidc.router,
     ):
         app.include_router(router)
-    _add_api_explorer(app)
     static_dir = resources.files("statedata.portal").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     return app
-
-
-def _add_api_explorer(app: FastAPI) -> None:
-    @app.get(API_DOCS_PATH, include_in_schema=False)
-    def api_explorer() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/api/v1/openapi.json",
-            title=f"{app.title}: explorer",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
-        )

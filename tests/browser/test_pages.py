@@ -1,4 +1,4 @@
-"""Pages in a real browser: people can sign in, use their account, and every portal page passes axe-core.
+"""Pages in a real browser: people can sign in, use their account, and every page passes axe-core.
 
 Debian's chromium is driven through Playwright; axe-core (from npm, served by the app) checks WCAG
 2.1 A and AA rules on every page visited, and any serious or critical violation fails the test.
@@ -169,22 +169,17 @@ def test_an_analyst_is_refused_admin_pages(browser: Browser, portal: str) -> Non
     assert page.get_by_role("link", name="Audit log").count() == 0
 
 
-def test_the_api_explorer_runs_from_local_assets(browser: Browser, portal: str) -> None:
+def test_the_api_reference_is_a_page_like_the_others(browser: Browser, portal: str) -> None:
     page = browser.new_page()
-    errors = watch_console(page)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
-    page.goto(portal + "/api/v1/docs")
-    page.locator(".swagger-ui .info .title").wait_for()
+    visit(page, portal + "/api/v1/docs")
 
-    assert "API" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.get_by_role("heading", name="GET /api/v1/audit").is_visible()
     assert all(url.startswith(portal) for url in requested), [
         u for u in requested if not u.startswith(portal)
     ]
-    assert errors == []
-    # axe-core is not run here: Swagger UI's own markup has known contrast and nested-control
-    # violations (see docs/architecture.md); the portal's pages are all checked above.
 
 
 def test_a_wrong_password_is_reported_accessibly(browser: Browser, portal: str) -> None:
