@@ -11,20 +11,35 @@ import base64
 import io
 import json
 import shutil
+import sqlite3
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, LargeBinary, Table, func, insert, inspect, select, text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    Table,
+    create_engine,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.types import Date, DateTime
 
 from statedata import __version__
 from statedata.core.config import Settings
 from statedata.core.db import UTCDateTime, utcnow
 from statedata.core.errors import Conflict, InvalidInput
-from statedata.core.migrate import current_revision, head_revision, upgrade_database
+from statedata.core.migrate import head_revision, upgrade_database
 from statedata.core.models import metadata
 
 MANIFEST = "manifest.json"
@@ -60,36 +75,63 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
     archive.addfile(info, io.BytesIO(payload))
 
 
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection that sees one consistent state of every table, even while the server writes.
+
+    PostgreSQL: one REPEATABLE READ transaction. SQLite: a copy made with SQLite's online backup
+    API (pysqlite does not open a transaction for reads, so plain SELECTs could see a torn state).
+    """
+    if engine.dialect.name == "postgresql":
+        with (
+            engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection,
+            connection.begin(),
+        ):
+            yield connection
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "snapshot.db"
+        source = engine.raw_connection()
+        try:
+            with sqlite3.connect(copy) as target:
+                source.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            source.close()
+        snapshot = create_engine(f"sqlite:///{copy}")
+        try:
+            with snapshot.connect() as connection:
+                yield connection
+        finally:
+            snapshot.dispose()
+
+
 def backup_instance(settings: Settings, engine: Engine, target: Path) -> dict[str, Any]:
     """Write the whole instance to ``target`` (a .tar.gz); returns the manifest."""
     counts: dict[str, int] = {}
-    with tarfile.open(target, "w:gz") as archive, engine.connect() as connection:
+    with tarfile.open(target, "w:gz") as archive, _snapshot(engine) as connection:
         for table in metadata.sorted_tables:
+            ordered = select(table).order_by(*table.primary_key.columns)
             lines = [
                 json.dumps(
                     {key: _encode(value) for key, value in row._mapping.items()}, sort_keys=True
                 )
-                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+                for row in connection.execute(ordered)
             ]
             counts[table.name] = len(lines)
-            _add_bytes(
-                archive,
-                f"metadata/{table.name}.jsonl",
-                ("\n".join(lines) + "\n").encode() if lines else b"",
-            )
-        for folder in DATA_FOLDERS:
-            path = settings.home / folder
-            if (
-                path.is_dir()
-            ):  # an s3:// lake has no folder here and is backed up by the object store
-                archive.add(path, arcname=f"home/{folder}")
+            payload = ("\n".join(lines) + "\n").encode() if lines else b""
+            _add_bytes(archive, f"metadata/{table.name}.jsonl", payload)
+        revision = MigrationContext.configure(connection).get_current_revision()
+        # An s3:// lake has no folder here; the object store keeps its own copies.
+        folders = [folder for folder in DATA_FOLDERS if (settings.home / folder).is_dir()]
+        for folder in folders:
+            archive.add(settings.home / folder, arcname=f"home/{folder}")
         manifest = {
             "format": FORMAT,
             "statedata_version": __version__,
-            "schema_revision": current_revision(engine),
+            "schema_revision": revision,
             "created_at": utcnow().isoformat(),
             "tables": counts,
-            "folders": [f for f in DATA_FOLDERS if (settings.home / f).is_dir()],
+            "folders": folders,
         }
         _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
     return manifest
