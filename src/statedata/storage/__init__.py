@@ -1,0 +1,1 @@
+"""Versioned dataset storage: readers for each upload format, schema inference, and the table store."""

@@ -1,0 +1,53 @@
+"""The table store: what the rest of the code may ask of dataset storage, whatever the backend.
+
+Every write makes a new immutable version; any version can be read again; a restore makes a new
+version with an old version's rows. Only :mod:`statedata.storage.delta` knows about Delta Lake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from statedata.storage.schema import Column
+
+
+class WriteMode(StrEnum):
+    REPLACE = "replace"
+    APPEND = "append"
+    UPSERT = "upsert"
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What the store knows of one version of a table."""
+
+    version: int
+    rows: int
+    bytes: int
+    columns: list[Column]
+
+
+class TableStore(Protocol):
+    """Versioned tables addressed by a key (the dataset's id)."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def write(
+        self,
+        key: str,
+        batches: pa.RecordBatchReader,
+        *,
+        mode: WriteMode,
+        primary_key: list[str] | None = None,
+    ) -> StoredVersion: ...
+
+    def describe(self, key: str, version: int | None = None) -> StoredVersion: ...
+
+    def dataset(self, key: str, version: int | None = None) -> ds.Dataset: ...
+
+    def restore(self, key: str, version: int) -> StoredVersion: ...
