@@ -101,4 +101,8 @@ def test_a_confirmed_type_outside_the_allow_list_is_refused(tmp_path: Path) -> N
     path = make(tmp_path, "csv")
 
     with pytest.raises(InvalidInput, match="is not a type a column can have"):
-        open_source(path, "csv", [Column("town", "VARCHAR'); COPY x TO '/tmp/y"), Column("crashes", "BIGINT")])
+        open_source(
+            path,
+            "csv",
+            [Column("town", "VARCHAR'); COPY x TO '/tmp/y"), Column("crashes", "BIGINT")],
+        )
