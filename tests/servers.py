@@ -125,27 +125,19 @@ def redis_server() -> Iterator[str]:
             "redis-server is not installed; `make test` installs it (apt-get install redis-server)"
         )
     port = free_port()
-    process = subprocess.Popen(
-        [
-            executable,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait_for_port(port, process, "redis-server")
-    try:
+    command = [
+        executable,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    with _loopback_process(command, port):
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @contextmanager
@@ -157,27 +149,26 @@ def s3_server() -> Iterator[str]:
     """
     executable = Path(sys.executable).with_name("moto_server")
     port = free_port()
-    process = subprocess.Popen(
-        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait_for_port(port, process, "moto_server")
-    try:
+    with _loopback_process([str(executable), "-H", "127.0.0.1", "-p", str(port)], port):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+@contextmanager
+def _loopback_process(command: list[str], port: int) -> Iterator[None]:
+    """Run a server process until its port answers; stop it (by its own id) when the test ends."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
+            break
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(f"{name} did not start") from None
+                raise RuntimeError(f"{Path(command[0]).name} did not start") from None
             time.sleep(0.05)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
