@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
+from statedata.catalog import router as catalog_api
 from statedata.core.config import Settings, load_settings, prepare_home
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.jobs import JobQueue, fail_interrupted_jobs
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     install_error_handlers(app)
     for router in (
         identity_api.router,
+        catalog_api.router,
         portal.api,
         portal.pages,
         api_reference.router,

@@ -6,13 +6,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from statedata.core.migrate import current_revision, head_revision, upgrade_database
+from statedata.core.migrate import (
+    current_revision,
+    head_revision,
+    include_name,
+    upgrade_database,
+)
 from statedata.core.models import metadata
 
 
 def test_the_migrations_create_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
 
     assert differences == []

@@ -33,9 +33,11 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime
 
 from statedata import __version__
+from statedata.catalog.search_index import rebuild_search_index
 from statedata.core.config import Settings
 from statedata.core.db import UTCDateTime, utcnow
 from statedata.core.errors import Conflict, InvalidInput
@@ -180,6 +182,8 @@ def restore_instance(
             raise Conflict(
                 "restore: this instance already has data; pass --replace to overwrite it."
             )
+        with engine.begin() as connection:  # the unmodelled index refers to catalog tables
+            connection.execute(text("DROP TABLE IF EXISTS catalog_search"))
         metadata.drop_all(engine)
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -191,6 +195,8 @@ def restore_instance(
         with engine.begin() as connection:
             for table in metadata.sorted_tables:
                 _load_table(connection, table, root / "metadata" / f"{table.name}.jsonl")
+        with Session(engine) as session, session.begin():
+            rebuild_search_index(session)
         for folder in manifest.get("folders", []):
             target = settings.home / folder
             shutil.rmtree(target, ignore_errors=True)

@@ -43,6 +43,26 @@ class Settings(BaseSettings):
         default="",
         description="Where dataset versions are stored: a folder (empty means home/lake) or s3://bucket/prefix.",
     )
+    s3_endpoint_url: str = Field(
+        default="",
+        description="Endpoint of S3-compatible storage for an s3:// lake (empty means AWS).",
+    )
+    s3_region: str = Field(default="us-east-1", description="Region of the s3:// lake's bucket.")
+    s3_access_key_id: str = Field(
+        default="",
+        description="Access key id for an s3:// lake (empty means the usual AWS_* environment).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret access key for an s3:// lake."
+    )
+    s3_allow_http: bool = Field(
+        default=False, description="Allow plain HTTP to the S3 endpoint (a local test server)."
+    )
+    upload_max_bytes: int = Field(
+        default=10 * 1024**3,
+        ge=1,
+        description="Largest file a person may upload (bytes); larger uploads are refused with 413.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description=(
@@ -146,6 +166,26 @@ class Settings(BaseSettings):
         return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded files wait, streamed to disk, until their schema is confirmed."""
+        return self.home / "uploads"
+
+    def lake_storage_options(self) -> dict[str, str]:
+        """Options delta-rs needs to reach an s3:// lake (none for a folder)."""
+        if not self.resolved_lake_uri.startswith("s3://"):
+            return {}
+        options = {"AWS_REGION": self.s3_region, "AWS_S3_ALLOW_UNSAFE_RENAME": "true"}
+        if self.s3_endpoint_url:
+            options["AWS_ENDPOINT_URL"] = self.s3_endpoint_url
+        if self.s3_allow_http:
+            options["AWS_ALLOW_HTTP"] = "true"
+        if self.s3_access_key_id:
+            options["AWS_ACCESS_KEY_ID"] = self.s3_access_key_id
+        if self.s3_secret_access_key is not None:
+            options["AWS_SECRET_ACCESS_KEY"] = self.s3_secret_access_key.get_secret_value()
+        return options
+
+    @property
     def demo_dir(self) -> Path:
         """Where the synthetic Connecticut's source files are written."""
         return self.home / "demo"
@@ -170,11 +210,7 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
         given = first.get("input")
-        shown = (
-            ""
-            if isinstance(given, dict) or field in {"secret_key", "oidc_client_secret"}
-            else f" (got {given!r})"
-        )
+        shown = "" if isinstance(given, dict) or field in SECRET_FIELDS else f" (got {given!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{env_name(field)}: {message}{shown}") from None
 
@@ -206,7 +242,7 @@ def read_or_create_secret_key(home: Path) -> str:
     return key
 
 
-SECRET_FIELDS = frozenset({"secret_key", "oidc_client_secret"})
+SECRET_FIELDS = frozenset({"secret_key", "oidc_client_secret", "s3_secret_access_key"})
 
 
 def effective_settings(settings: Settings) -> dict[str, str]:

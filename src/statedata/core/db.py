@@ -6,7 +6,7 @@ naive UTC and always come back timezone-aware, whatever the backend keeps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ NAMING_CONVENTION = {
 # Work that must be committed even when the unit of work fails (for example the audit record of a
 # refused request) waits here until after the rollback.
 AFTER_ROLLBACK_KEY = "statedata.after_rollback"
+AFTER_COMMIT_KEY = "statedata.after_commit"
 
 
 class Base(DeclarativeBase):
@@ -82,6 +83,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the unit of work has committed (e.g. hand a new job to the queue,
+    which must find the job's row)."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
 def defer_until_after_rollback(session: Session, row: Base) -> None:
     """Keep ``row`` so the unit of work commits it even if the surrounding work fails."""
     session.info.setdefault(AFTER_ROLLBACK_KEY, []).append(row)
@@ -110,5 +117,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         if deferred:
             session.add_all(deferred)
             session.commit()
+        for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+            callback()
     finally:
         session.close()

@@ -57,3 +57,10 @@ class Conflict(StatedataError):
 
     status = 409
     title = "Conflict"
+
+
+class TooLarge(StatedataError):
+    """The request body is over a configured limit; it was refused before being read whole."""
+
+    status = 413
+    title = "Too large"

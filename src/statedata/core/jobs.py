@@ -115,6 +115,7 @@ def registered_kinds() -> list[str]:
 
 def _load_job_modules() -> None:
     # Job kinds register on import; importing here keeps the registry complete in any process.
+    import statedata.catalog.versions
     import statedata.demo.jobs  # noqa: F401
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from statedata.catalog.models import Dataset, DatasetVersion, Upload
 from statedata.core.audit import AuditEvent
 from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
@@ -14,8 +15,11 @@ __all__ = [
     "Agency",
     "ApiToken",
     "AuditEvent",
+    "Dataset",
+    "DatasetVersion",
     "InstanceFact",
     "Job",
+    "Upload",
     "User",
     "WebSession",
     "metadata",

@@ -39,7 +39,12 @@ class Action(StrEnum):
     LIST_JOBS = "job.list"
     READ_JOB = "job.read"
     START_JOB = "job.start"
-    READ_DATASET = "dataset.read"
+    READ_DATASET = "dataset.read"  # the rows
+    READ_METADATA = "dataset.metadata.read"  # the catalog entry: title, dictionary, versions
+    CREATE_DATASET = "dataset.create"
+    EDIT_DATASET = "dataset.edit"  # metadata, dictionary, uploads, loads, restores, retiring
+    REVIEW_DATASET = "dataset.review"  # approve a dataset another person submitted
+    MANAGE_INVENTORY = "inventory.manage"  # review and submit the agency's annual inventory
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -55,8 +60,14 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.READ_JOB: Scope.READ,
     Action.START_JOB: Scope.WRITE,
     Action.READ_DATASET: Scope.READ,
+    Action.READ_METADATA: Scope.READ,
+    Action.CREATE_DATASET: Scope.WRITE,
+    Action.EDIT_DATASET: Scope.WRITE,
+    Action.REVIEW_DATASET: Scope.WRITE,
+    Action.MANAGE_INVENTORY: Scope.WRITE,
 }
 
+READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
 ADMIN_ONLY = frozenset(
     {Action.READ_AUDIT, Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_AGENCIES}
 )
@@ -73,10 +84,11 @@ class Resource:
     agency_id: int | None = None
     owner_user_id: int | None = None
     classification: Classification | None = None
+    released: bool = True  # a dataset that is published (or retired and still in its notice)
 
     @property
     def is_public(self) -> bool:
-        return self.classification is Classification.PUBLIC
+        return self.classification is Classification.PUBLIC and self.released
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ def decide(
     actor: Actor, action: Action, resource: Resource | None = None, grants: tuple[Grant, ...] = ()
 ) -> Decision:
     """The decision and its reason, without side effects (pages use it to hide what cannot be done)."""
-    if action is Action.READ_DATASET and resource is not None and resource.is_public:
+    if action in READS_OF_PUBLIC and resource is not None and resource.is_public:
         return ALLOW
     if not actor.is_authenticated:
         return Decision(False, SIGN_IN)
@@ -139,13 +151,48 @@ def decide(
         )
     if action is Action.READ_DATASET and resource is not None:
         return _decide_dataset_read(actor, resource, grants)
+    if action is Action.READ_METADATA and resource is not None:
+        return (
+            ALLOW
+            if dataset_visibility(actor).allows(resource)
+            else Decision(False, "this catalog entry is not visible to you")
+        )
+    if action in {Action.CREATE_DATASET, Action.EDIT_DATASET, Action.REVIEW_DATASET}:
+        return _decide_dataset_keeping(actor, action, resource)
+    if action is Action.MANAGE_INVENTORY:
+        if actor.role is Role.ADMIN or (
+            actor.role is Role.AGENCY_DATA_OFFICER
+            and resource is not None
+            and resource.agency_id == actor.agency_id
+        ):
+            return ALLOW
+        return Decision(False, "only the agency's data officer may submit its inventory")
     return Decision(False, "no rule allows this")
+
+
+def _decide_dataset_keeping(actor: Actor, action: Action, resource: Resource | None) -> Decision:
+    same_agency = resource is not None and resource.agency_id == actor.agency_id
+    if not (actor.role is Role.ADMIN or (same_agency and actor.role in AGENCY_KEEPERS)):
+        return Decision(False, "only the agency's stewards and data officer may do this")
+    if (
+        action is Action.REVIEW_DATASET
+        and resource is not None
+        and resource.owner_user_id == actor.user_id
+    ):
+        return Decision(
+            False, "another steward or the data officer must approve what you submitted"
+        )
+    return ALLOW
 
 
 def _decide_dataset_read(actor: Actor, resource: Resource, grants: tuple[Grant, ...]) -> Decision:
     if any(g.resource_type == resource.type and g.resource_id == resource.id for g in grants):
         return ALLOW
     same_agency = resource.agency_id is not None and resource.agency_id == actor.agency_id
+    if not resource.released and not (
+        actor.role is Role.ADMIN or (same_agency and actor.role in AGENCY_KEEPERS)
+    ):
+        return Decision(False, "a dataset that is not published is seen only by its agency")
     match resource.classification:
         case Classification.INTERNAL if actor.role in STATE_STAFF:
             return ALLOW
@@ -157,6 +204,44 @@ def _decide_dataset_read(actor: Actor, resource: Resource, grants: tuple[Grant, 
             return ALLOW
     return Decision(
         False, f"{resource.classification or 'this'} data needs a role or grant you do not have"
+    )
+
+
+@dataclass(frozen=True)
+class DatasetVisibility:
+    """Which catalog entries an actor may see, in a form a search query can apply as a filter.
+
+    Anyone sees released public entries; state staff also see released internal and confidential
+    entries (knowing a dataset exists is how a data request starts); an agency's own staff see its
+    released entries of every classification, and its keepers its drafts; admins see everything.
+    """
+
+    everything: bool = False
+    released_classifications: frozenset[Classification] = frozenset({Classification.PUBLIC})
+    agency_id: int | None = None
+    agency_unreleased: bool = False  # the agency's drafts and entries in review
+
+    def allows(self, resource: Resource) -> bool:
+        if self.everything:
+            return True
+        own = self.agency_id is not None and resource.agency_id == self.agency_id
+        if own and (resource.released or self.agency_unreleased):
+            return True
+        return resource.released and resource.classification in self.released_classifications
+
+
+def dataset_visibility(actor: Actor) -> DatasetVisibility:
+    """The catalog entries this actor may see (search and counts filter with it)."""
+    if actor.is_system or actor.role is Role.ADMIN:
+        return DatasetVisibility(everything=True)
+    if not actor.is_authenticated or actor.role not in STATE_STAFF:
+        return DatasetVisibility()
+    return DatasetVisibility(
+        released_classifications=frozenset(
+            {Classification.PUBLIC, Classification.INTERNAL, Classification.CONFIDENTIAL}
+        ),
+        agency_id=actor.agency_id,
+        agency_unreleased=actor.role in AGENCY_KEEPERS,
     )
 
 

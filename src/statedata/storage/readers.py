@@ -57,7 +57,7 @@ COLUMN_TYPE = re.compile(
 )
 
 
-def _column_types(columns: list[Column]) -> str:
+def column_types_sql(columns: list[Column]) -> str:
     for column in columns:
         if not COLUMN_TYPE.match(column.type):
             raise InvalidInput(
@@ -71,8 +71,8 @@ def _relation_sql(fmt: str, columns: list[Column] | None) -> str:
     if fmt in ("csv", "tsv"):
         options = "header = true, delim = '\\t'" if fmt == "tsv" else "header = true"
         if columns:
-            options += f", columns = {{{_column_types(columns)}}}"
-        return f"SELECT * FROM read_csv($path, {options})"  # noqa: S608 (see _column_types)
+            options += f", columns = {{{column_types_sql(columns)}}}"
+        return f"SELECT * FROM read_csv($path, {options})"  # noqa: S608 (see column_types_sql)
     if fmt == "json":
         return "SELECT * FROM read_json($path, format = 'auto')"
     if fmt == "ndjson":

@@ -1,0 +1,297 @@
+"""JSON API of the catalog: search, datasets, dictionaries, uploads, loads, versions, lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+
+from statedata.catalog import datasets, lifecycle, uploads, versions
+from statedata.catalog.representation import (
+    datapackage,
+    dataset_detail,
+    dataset_summary,
+    version_out,
+)
+from statedata.catalog.schemas import LoadRequest, UploadOut
+from statedata.catalog.search import SearchRequest, search_datasets
+from statedata.core.db import run_after_commit, unit_of_work
+from statedata.core.errors import InvalidInput
+from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
+from statedata.web.deps import CurrentActor, DbSession, get_settings
+from statedata.web.uploads import receive_upload
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+Ref = Annotated[str, "a dataset's public id (abcd-1234) or slug"]
+
+
+def search_request(
+    q: str = "",
+    agency: Annotated[list[str] | None, Query()] = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    classification: Annotated[list[str] | None, Query()] = None,
+    update_frequency: Annotated[list[str] | None, Query()] = None,
+    format: Annotated[list[str] | None, Query()] = None,
+    high_value: bool | None = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchRequest:
+    return SearchRequest(
+        q=q,
+        agency=agency or [],
+        category=category or [],
+        classification=classification or [],
+        update_frequency=update_frequency or [],
+        format=format or [],
+        high_value=high_value,
+        tags=tag or [],
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/datasets")
+def search(
+    session: DbSession,
+    actor: CurrentActor,
+    request: Annotated[SearchRequest, Depends(search_request)],
+) -> dict[str, Any]:
+    """Search the catalog: full text, filters and facet counts over the datasets you may see."""
+    result = search_datasets(session, actor=actor, request=request)
+    return {**result.as_dict(), "results": [dataset_summary(d) for d in result.datasets]}
+
+
+@router.post("/datasets", status_code=201)
+def create(
+    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Add a draft dataset; send its metadata, and ``agency`` (a code) unless it is your own."""
+    fields = dict(body)
+    agency = fields.pop("agency", None)
+    dataset = datasets.create_dataset(session, actor=actor, agency_code=agency, data=fields)
+    return dataset_detail(dataset)
+
+
+@router.get("/datasets/{ref}")
+def read(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """One dataset: metadata, inventory facts, lifecycle and dictionary."""
+    return dataset_detail(datasets.get_dataset(session, actor=actor, ref=ref))
+
+
+@router.patch("/datasets/{ref}")
+def update(
+    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Change the metadata fields sent (the public id never changes)."""
+    return dataset_detail(datasets.update_metadata(session, actor=actor, ref=ref, data=body))
+
+
+@router.get("/datasets/{ref}/dictionary")
+def read_dictionary(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """The data dictionary as a Frictionless Table Schema."""
+    return datasets.dictionary_of(datasets.get_dataset(session, actor=actor, ref=ref))
+
+
+@router.put("/datasets/{ref}/dictionary")
+def write_dictionary(
+    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Edit the dictionary: send ``fields`` (matched by name) and optionally ``primaryKey``."""
+    fields = body.get("fields")
+    if not isinstance(fields, list):
+        raise InvalidInput("fields: send the dictionary's fields as a list.")
+    primary_key = body.get("primaryKey")
+    if primary_key is not None and not (
+        isinstance(primary_key, list) and all(isinstance(n, str) for n in primary_key)
+    ):
+        raise InvalidInput("primaryKey: send a list of column names.")
+    dataset = datasets.update_dictionary(
+        session, actor=actor, ref=ref, fields=fields, primary_key=primary_key
+    )
+    return datasets.dictionary_of(dataset)
+
+
+@router.get("/datasets/{ref}/datapackage.json")
+def read_datapackage(
+    ref: Ref, request: Request, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """The dataset as a Frictionless Data Package (metadata, dictionary, link to the data)."""
+    dataset = datasets.get_dataset(session, actor=actor, ref=ref)
+    return datapackage(dataset, str(request.base_url))
+
+
+@router.post("/datasets/{ref}/uploads", status_code=201, response_model=UploadOut)
+async def upload(ref: Ref, request: Request, actor: CurrentActor) -> Any:
+    """Upload a file (multipart field ``file``, or the raw body with ``?filename=``); returns the
+    inferred schema to confirm. Larger than the configured limit: 413."""
+    settings = get_settings(request)
+    factory = request.app.state.session_factory
+    with unit_of_work(factory) as session:  # refuse before reading a byte of the body
+        datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
+    received, fields = await receive_upload(request, settings)
+    with unit_of_work(factory) as session:
+        staged = uploads.register_upload(
+            session, actor=actor, ref=ref, received=received, declared_format=fields.get("format")
+        )
+        return UploadOut.model_validate(staged)
+
+
+@router.get("/datasets/{ref}/uploads/{upload_id}", response_model=UploadOut)
+def read_upload(ref: Ref, upload_id: int, session: DbSession, actor: CurrentActor) -> Any:
+    """An upload with its inferred columns and where its load stands."""
+    return uploads.get_upload(session, actor=actor, ref=ref, upload_id=upload_id)
+
+
+@router.post("/datasets/{ref}/uploads/{upload_id}/load", status_code=202)
+def load(
+    ref: Ref,
+    upload_id: int,
+    body: LoadRequest,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+) -> dict[str, Any]:
+    """Confirm the columns (names in order, types) and load the upload as the next version."""
+    job = versions.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
+    queue = request.app.state.jobs
+    job_id = job.id
+    run_after_commit(session, lambda: queue.enqueue(job_id))
+    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}"}}
+
+
+@router.get("/datasets/{ref}/versions")
+def list_versions(ref: Ref, session: DbSession, actor: CurrentActor) -> list[dict[str, Any]]:
+    """Every version, newest first, with row counts, checksums and schema changes."""
+    dataset = datasets.get_dataset(session, actor=actor, ref=ref)
+    return [version_out(dataset, v) for v in versions.list_versions(session, dataset=dataset)]
+
+
+@router.get("/datasets/{ref}/versions/{number}")
+def read_version(ref: Ref, number: int, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """One version."""
+    dataset = datasets.get_dataset(session, actor=actor, ref=ref)
+    return version_out(dataset, versions.get_version(session, dataset=dataset, number=number))
+
+
+@router.get("/datasets/{ref}/versions/{number}/rows")
+def version_rows(
+    ref: Ref,
+    number: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=0, le=1000)] = 20,
+) -> dict[str, Any]:
+    """The first rows of a version."""
+    _, version, rows = versions.read_version(
+        session, actor=actor, settings=get_settings(request), ref=ref, number=number
+    )
+    return {"version": version.number, "rows": preview_rows(rows, limit)}
+
+
+def _download(
+    request: Request, session: Any, actor: Any, ref: str, number: int | None, kind: str
+) -> StreamingResponse:
+    dataset, version, rows = versions.read_version(
+        session, actor=actor, settings=get_settings(request), ref=ref, number=number
+    )
+    chunks: Iterator[bytes] = csv_chunks(rows) if kind == "csv" else parquet_chunks(rows)
+    name = f"{dataset.slug}-v{version.number}.{kind}"
+    media = "text/csv; charset=utf-8" if kind == "csv" else "application/vnd.apache.parquet"
+    return StreamingResponse(
+        chunks, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/datasets/{ref}/data.{kind}", response_class=StreamingResponse)
+def download_current(
+    ref: Ref, kind: str, request: Request, session: DbSession, actor: CurrentActor
+) -> StreamingResponse:
+    """The current version as CSV or Parquet (``data.csv``, ``data.parquet``), streamed."""
+    return _download(request, session, actor, ref, None, _kind(kind))
+
+
+@router.get("/datasets/{ref}/versions/{number}/data.{kind}", response_class=StreamingResponse)
+def download_version(
+    ref: Ref, number: int, kind: str, request: Request, session: DbSession, actor: CurrentActor
+) -> StreamingResponse:
+    """A version as CSV or Parquet, streamed."""
+    return _download(request, session, actor, ref, number, _kind(kind))
+
+
+def _kind(kind: str) -> str:
+    if kind not in ("csv", "parquet"):
+        raise InvalidInput(f"format: {kind!r} is not offered; use data.csv or data.parquet.")
+    return kind
+
+
+@router.post("/datasets/{ref}/versions/{number}/restore", status_code=201)
+def restore(
+    ref: Ref,
+    number: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    """Publish an earlier version's rows again, as a new version."""
+    note = str((body or {}).get("note", ""))
+    version = versions.restore_version(
+        session, actor=actor, settings=get_settings(request), ref=ref, number=number, note=note
+    )
+    dataset = datasets.get_dataset(session, actor=actor, ref=ref)
+    return version_out(dataset, version)
+
+
+@router.post("/datasets/{ref}/submit")
+def submit(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """Submit a draft for review by another steward or the agency's data officer."""
+    return dataset_detail(lifecycle.submit_for_review(session, actor=actor, ref=ref))
+
+
+@router.post("/datasets/{ref}/approve")
+def approve(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """Approve and publish a dataset in review (not one you submitted)."""
+    return dataset_detail(lifecycle.approve(session, actor=actor, ref=ref))
+
+
+@router.post("/datasets/{ref}/return")
+def return_to_draft(
+    ref: Ref,
+    session: DbSession,
+    actor: CurrentActor,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    """Send a dataset in review back to its stewards, with a reason."""
+    reason = str((body or {}).get("reason", ""))
+    return dataset_detail(lifecycle.return_to_draft(session, actor=actor, ref=ref, reason=reason))
+
+
+@router.post("/datasets/{ref}/retire")
+def retire(
+    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Retire a published dataset: marked ARCHIVE, public for 30 days' notice, then private."""
+    reason = str(body.get("reason", ""))
+    return dataset_detail(lifecycle.retire(session, actor=actor, ref=ref, reason=reason))
+
+
+@router.get("/retired-datasets")
+def retired(session: DbSession) -> list[dict[str, Any]]:
+    """The public list of retired datasets, with when and why."""
+    return [
+        {
+            "id": d.public_id,
+            "title": d.title,
+            "agency": d.agency.code if d.agency else None,
+            "retired_at": d.retired_at.isoformat() if d.retired_at else None,
+            "private_after": d.private_after.isoformat() if d.private_after else None,
+            "reason": d.retirement_reason,
+        }
+        for d in lifecycle.list_retired(session)
+    ]

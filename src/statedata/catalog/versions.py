@@ -1,0 +1,317 @@
+"""Dataset versions: load a confirmed upload as the next version, list, read and restore versions.
+
+A load runs as a background job. The table store commits a version atomically, and the catalog
+records it only after that commit, so a load that fails part way (bad value, killed process)
+leaves the current version as it was; the upload keeps its file and the error that stopped it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from statedata.catalog.datasets import (
+    RESOURCE_TYPE,
+    get_dataset,
+    get_dataset_for_edit,
+    resource_of,
+)
+from statedata.catalog.dictionary import checked_primary_key, synced_fields
+from statedata.catalog.models import Dataset, DatasetVersion, Upload
+from statedata.catalog.schemas import LoadRequest
+from statedata.catalog.uploads import discard_staged_file, get_upload
+from statedata.core.audit import record_event
+from statedata.core.config import Settings
+from statedata.core.db import unit_of_work, utcnow
+from statedata.core.errors import Conflict, InvalidInput, NotFound
+from statedata.core.jobs import Job, JobContext, create_job, job_kind
+from statedata.identity.actor import Actor
+from statedata.identity.models import User
+from statedata.identity.policy import Action, authorize
+from statedata.identity.users import actor_for
+from statedata.storage.lake import open_table_store, rows_checksum
+from statedata.storage.readers import column_types_sql, open_source
+from statedata.storage.schema import Column, diff_schemas
+from statedata.storage.store import StoredVersion, WriteMode
+
+LOAD_JOB = "catalog.load"
+RETYPABLE_FORMATS = ("csv", "tsv")
+
+
+def _parse_mode(value: str) -> WriteMode:
+    try:
+        return WriteMode(value)
+    except ValueError:
+        modes = ", ".join(m.value for m in WriteMode)
+        raise InvalidInput(f"mode: {value!r} is not a load mode; use one of {modes}.") from None
+
+
+def current_columns(dataset: Dataset) -> list[Column]:
+    return [Column(f["name"], f.get("storageType", "VARCHAR")) for f in dataset.dictionary]
+
+
+def _confirmed_columns(upload: Upload, request: LoadRequest) -> list[Column]:
+    inferred = [Column(c["name"], c["type"]) for c in upload.inferred_columns]
+    if request.columns is None:
+        return inferred
+    confirmed = [Column(c.name, c.type.strip().upper()) for c in request.columns]
+    if [c.name for c in confirmed] != [c.name for c in inferred]:
+        raise InvalidInput(
+            "columns: confirm every column of the file, in its order: "
+            + ", ".join(c.name for c in inferred)
+            + "."
+        )
+    column_types_sql(confirmed)  # refuses a type no column can have, naming it
+    if upload.format not in RETYPABLE_FORMATS and confirmed != inferred:
+        raise InvalidInput(
+            f"columns: a {upload.format} file carries its own types; only CSV and TSV columns "
+            "can be given other types."
+        )
+    return confirmed
+
+
+def _check_fits(dataset: Dataset, mode: WriteMode, columns: list[Column]) -> None:
+    if dataset.current_version == 0 or mode is WriteMode.REPLACE:
+        return
+    change = diff_schemas(current_columns(dataset), columns)
+    if not change.is_empty:
+        parts = [f"added {c.name}" for c in change.added]
+        parts += [f"missing {c.name}" for c in change.removed]
+        parts += [f"{name} is {new}, was {old}" for name, old, new in change.retyped]
+        raise InvalidInput(
+            f"columns: an {mode.value} must match version {dataset.current_version}'s columns "
+            f"({'; '.join(parts)}); load with mode replace to change the schema."
+        )
+
+
+def start_load(
+    session: Session, *, actor: Actor, ref: str, upload_id: int, request: LoadRequest
+) -> Job:
+    """Check a load request and record the job that will run it (the caller enqueues the job)."""
+    upload = get_upload(session, actor=actor, ref=ref, upload_id=upload_id)
+    dataset = session.get(Dataset, upload.dataset_id)
+    assert dataset is not None
+    if upload.status not in ("staged", "failed") or not Path(upload.stored_path).is_file():
+        raise Conflict(f"upload {upload.id}: is {upload.status}; upload the file again.")
+    mode = _parse_mode(request.mode)
+    columns = _confirmed_columns(upload, request)
+    _check_fits(dataset, mode, columns)
+    primary_key = request.primary_key if request.primary_key is not None else dataset.primary_key
+    names = {c.name for c in columns}
+    for name in primary_key:
+        if name not in names:
+            raise InvalidInput(f"primary_key: {name!r} is not a column of the file.")
+    if mode is WriteMode.UPSERT and not primary_key:
+        raise InvalidInput("primary_key: an upsert matches rows on a primary key; name it.")
+    job = create_job(
+        session,
+        actor=actor,
+        kind=LOAD_JOB,
+        params={
+            "dataset": dataset.public_id,
+            "upload_id": upload.id,
+            "mode": mode.value,
+            "columns": [{"name": c.name, "type": c.type} for c in columns],
+            "primary_key": list(primary_key),
+            "note": request.note,
+        },
+    )
+    upload.status, upload.error, upload.job_id = "loading", "", job.id
+    return job
+
+
+def _counted(batches: pa.RecordBatchReader, context: JobContext) -> pa.RecordBatchReader:
+    def counting() -> Iterator[pa.RecordBatch]:
+        done = 0
+        for batch in batches:
+            done += batch.num_rows
+            context.progress(done, None, f"{done:,} rows read")
+            yield batch
+
+    return pa.RecordBatchReader.from_batches(batches.schema, counting())
+
+
+def _job_actor(session: Session, job_id: int) -> Actor:
+    job = session.get(Job, job_id)
+    user = session.get(User, job.created_by_user_id) if job and job.created_by_user_id else None
+    return actor_for(user, via="job", client_ip=None) if user else Actor.system("job")
+
+
+@job_kind(LOAD_JOB)
+def load_upload_job(context: JobContext) -> dict[str, Any]:
+    """Stream a staged upload into the table store and record the new version."""
+    params = context.params
+    factory = context.session_factory
+    with unit_of_work(factory) as session:
+        upload = session.get(Upload, params["upload_id"])
+        if upload is None:
+            raise NotFound(f"upload {params['upload_id']} no longer exists.")
+        path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
+    context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
+    try:
+        stored = _write(context, path, fmt)
+    except BaseException as exc:
+        with unit_of_work(factory) as session:
+            failed = session.get(Upload, params["upload_id"])
+            if failed is not None:
+                failed.status, failed.error = "failed", str(exc)
+        raise
+    with unit_of_work(factory) as session:
+        actor = _job_actor(session, context.job_id)
+        version = record_version(
+            session,
+            actor=actor,
+            settings=context.settings,
+            dataset_ref=params["dataset"],
+            stored=stored,
+            mode=params["mode"],
+            upload_id=params["upload_id"],
+            note=params["note"],
+            primary_key=params["primary_key"],
+        )
+        number, url = version.number, f"/datasets/{params['dataset']}"
+    context.log(f"version {number}: {stored.rows:,} rows")
+    return {"version": number, "rows": stored.rows, "url": url}
+
+
+def _write(context: JobContext, path: Path, fmt: str) -> StoredVersion:
+    params = context.params
+    columns = [Column(c["name"], c["type"]) for c in params["columns"]]
+    source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None)
+    store = open_table_store(context.settings)
+    return store.write(
+        params["dataset"],
+        _counted(source.batches, context),
+        mode=WriteMode(params["mode"]),
+        primary_key=params["primary_key"] or None,
+    )
+
+
+def _next_number(session: Session, dataset: Dataset) -> int:
+    found = session.scalar(
+        select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == dataset.id)
+    )
+    return (found or 0) + 1
+
+
+def record_version(
+    session: Session,
+    *,
+    actor: Actor,
+    settings: Settings,
+    dataset_ref: str,
+    stored: StoredVersion,
+    mode: str,
+    upload_id: int | None = None,
+    note: str = "",
+    primary_key: list[str] | None = None,
+    restored_from: int | None = None,
+) -> DatasetVersion:
+    """Record what the store just committed as the dataset's next version."""
+    dataset = session.scalar(select(Dataset).where(Dataset.public_id == dataset_ref))
+    if dataset is None:
+        raise NotFound(f"No dataset is called {dataset_ref!r}.")
+    previous = current_columns(dataset) if dataset.current_version else None
+    upload = session.get(Upload, upload_id) if upload_id is not None else None
+    store = open_table_store(settings)
+    version = DatasetVersion(
+        dataset_id=dataset.id,
+        number=_next_number(session, dataset),
+        store_version=stored.version,
+        mode=mode,
+        rows=stored.rows,
+        bytes=stored.bytes,
+        source_name=upload.file_name if upload else "",
+        source_checksum=upload.checksum if upload else "",
+        rows_checksum=rows_checksum(store.dataset(dataset.public_id, stored.version)),
+        columns=[{"name": c.name, "type": c.type} for c in stored.columns],
+        schema_change=diff_schemas(previous, stored.columns).as_dict(),
+        restored_from=restored_from,
+        note=note,
+        created_by_user_id=actor.user_id,
+        created_by_name=actor.username,
+    )
+    session.add(version)
+    dataset.current_version = version.number
+    dataset.row_count = stored.rows
+    dataset.data_modified_at = utcnow()
+    dataset.dictionary = synced_fields(dataset.dictionary, stored.columns)
+    if primary_key is not None:
+        dataset.primary_key = checked_primary_key(dataset.dictionary, primary_key)
+    if upload is not None:
+        dataset.data_format = upload.format
+        upload.status, upload.version_number = "loaded", version.number
+        discard_staged_file(upload)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dataset.version",
+        resource_type=RESOURCE_TYPE,
+        resource_id=dataset.public_id,
+        detail={"version": version.number, "mode": mode, "rows": stored.rows},
+    )
+    return version
+
+
+def list_versions(session: Session, *, dataset: Dataset) -> list[DatasetVersion]:
+    """Versions newest first (the caller has checked the dataset is visible)."""
+    query = (
+        select(DatasetVersion)
+        .where(DatasetVersion.dataset_id == dataset.id)
+        .order_by(DatasetVersion.number.desc())
+    )
+    return list(session.scalars(query))
+
+
+def get_version(session: Session, *, dataset: Dataset, number: int | None) -> DatasetVersion:
+    """A version by number; None means the current one."""
+    wanted = dataset.current_version if number is None else number
+    version = session.scalar(
+        select(DatasetVersion).where(
+            DatasetVersion.dataset_id == dataset.id, DatasetVersion.number == wanted
+        )
+    )
+    if version is None:
+        raise NotFound(
+            f"Dataset {dataset.public_id} has no version {wanted}."
+            if wanted
+            else f"Dataset {dataset.public_id} has no data yet."
+        )
+    return version
+
+
+def read_version(
+    session: Session, *, actor: Actor, settings: Settings, ref: str, number: int | None = None
+) -> tuple[Dataset, DatasetVersion, ds.Dataset]:
+    """The rows of a version, for previews and downloads; reading rows is asked of the policy."""
+    dataset = get_dataset(session, actor=actor, ref=ref)
+    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource_of(dataset))
+    version = get_version(session, dataset=dataset, number=number)
+    rows = open_table_store(settings).dataset(dataset.public_id, version.store_version)
+    return dataset, version, rows
+
+
+def restore_version(
+    session: Session, *, actor: Actor, settings: Settings, ref: str, number: int, note: str = ""
+) -> DatasetVersion:
+    """Publish an earlier version's rows as a new version (nothing is rewritten or lost)."""
+    dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
+    old = get_version(session, dataset=dataset, number=number)
+    stored = open_table_store(settings).restore(dataset.public_id, old.store_version)
+    return record_version(
+        session,
+        actor=actor,
+        settings=settings,
+        dataset_ref=dataset.public_id,
+        stored=stored,
+        mode="restore",
+        note=note or f"restored version {number}",
+        restored_from=number,
+    )

@@ -1,0 +1,88 @@
+"""The configured table store, and what every reader of a stored version needs: rows, checksums, files.
+
+Reads go through DuckDB over the version's Arrow dataset, so a preview or a download streams and
+never holds the whole table.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from statedata.core.config import Settings
+from statedata.storage.delta import DeltaTableStore
+from statedata.storage.store import TableStore
+
+DOWNLOAD_BATCH_ROWS = 50_000
+
+
+def open_table_store(settings: Settings) -> TableStore:
+    """The lake the settings point at: a folder, or an s3:// prefix."""
+    return DeltaTableStore(settings.resolved_lake_uri, settings.lake_storage_options())
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"threads": 2})
+
+
+def rows_checksum(dataset: ds.Dataset) -> str:
+    """A checksum of a version's rows that ignores their order: equal rows, equal checksum.
+
+    The sum (not xor) of row hashes, so a duplicated row changes it. DuckDB's hash is stable
+    within one DuckDB release; the checksum compares versions of one instance.
+    """
+    connection = _connection()
+    try:
+        connection.register("version_rows", dataset)
+        found = connection.execute(
+            "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM version_rows r"
+        ).fetchone()
+    finally:
+        connection.close()
+    assert found is not None
+    count, total = found
+    return f"{count}:{int(total) % 2**128:032x}"
+
+
+def preview_rows(dataset: ds.Dataset, limit: int = 20) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of a version, as plain Python values."""
+    rows: list[dict[str, Any]] = dataset.head(limit).to_pylist()
+    return rows
+
+
+def _batches(dataset: ds.Dataset) -> Iterator[pa.RecordBatch]:
+    yield from dataset.to_batches(batch_size=DOWNLOAD_BATCH_ROWS)
+
+
+def csv_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
+    """The version as CSV with a header, a batch at a time."""
+    buffer = io.BytesIO()
+    writer = pa_csv.CSVWriter(buffer, dataset.schema)
+    for batch in _batches(dataset):
+        writer.write_batch(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    writer.close()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def parquet_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
+    """The version as one Parquet file, a row group at a time."""
+    buffer = io.BytesIO()
+    writer = pq.ParquetWriter(buffer, dataset.schema)
+    for batch in _batches(dataset):
+        writer.write_batch(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    writer.close()
+    yield buffer.getvalue()
