@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
+from statedata.catalog import pages as catalog_pages
 from statedata.catalog import router as catalog_api
 from statedata.core.config import Settings, load_settings, prepare_home
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     for router in (
         identity_api.router,
         catalog_api.router,
+        catalog_api.exports,
+        catalog_pages.router,
         portal.api,
         portal.pages,
         api_reference.router,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from statedata.catalog import datasets, lifecycle, uploads, versions
+from statedata.catalog.exports import data_json
 from statedata.catalog.representation import (
     datapackage,
     dataset_detail,
@@ -295,3 +296,12 @@ def retired(session: DbSession) -> list[dict[str, Any]]:
         }
         for d in lifecycle.list_retired(session)
     ]
+
+
+exports = APIRouter(tags=["catalog"])
+
+
+@exports.get("/data.json")
+def read_data_json(request: Request, session: DbSession) -> dict[str, Any]:
+    """The public catalog in DCAT-US 1.1 (what data.gov and other harvesters read)."""
+    return data_json(session, str(request.base_url))

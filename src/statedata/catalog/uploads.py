@@ -92,13 +92,15 @@ def register_upload(
     try:
         dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
         fmt = detect_format(Path(received.file_name), declared_format)
+        if received.bytes == 0:
+            raise InvalidInput(f"{received.file_name}: the file is empty.")
         staged = received.path.with_name(f"{received.path.stem}{Path(received.file_name).suffix}")
         received.path.rename(staged)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
     try:
-        columns = infer_columns(staged, fmt)
+        columns = infer_columns(staged, fmt, name=received.file_name)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise

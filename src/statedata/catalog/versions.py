@@ -155,7 +155,7 @@ def load_upload_job(context: JobContext) -> dict[str, Any]:
         path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
     context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
     try:
-        stored = _write(context, path, fmt)
+        stored = _write(context, path, fmt, name)
     except BaseException as exc:
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
@@ -180,10 +180,10 @@ def load_upload_job(context: JobContext) -> dict[str, Any]:
     return {"version": number, "rows": stored.rows, "url": url}
 
 
-def _write(context: JobContext, path: Path, fmt: str) -> StoredVersion:
+def _write(context: JobContext, path: Path, fmt: str, name: str) -> StoredVersion:
     params = context.params
     columns = [Column(c["name"], c["type"]) for c in params["columns"]]
-    source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None)
+    source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None, name=name)
     store = open_table_store(context.settings)
     return store.write(
         params["dataset"],

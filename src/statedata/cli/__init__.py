@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from statedata.cli import agencies, backup, config, demo, init, serve, tokens, users
+from statedata.cli import agencies, backup, config, datasets, demo, init, serve, tokens, users
 from statedata.core.errors import StatedataError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 app.add_typer(users.app, name="user")
 app.add_typer(agencies.app, name="agency")
+app.add_typer(datasets.app, name="dataset")
 app.add_typer(tokens.app, name="token")
 app.add_typer(config.app, name="config")
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import Base, UTCDateTime, unit_of_work, utcnow
-from statedata.core.errors import InvalidInput, NotFound
+from statedata.core.errors import InvalidInput, NotFound, StatedataError
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize
 
@@ -172,7 +172,10 @@ def run_job(
             job = session.get(Job, job_id)
             assert job is not None
             job.status, job.finished_at = "failed", utcnow()
-            job.error = f"{type(exc).__name__}: {exc}"
+            # A domain error's message is written for people; anything else also names its kind.
+            job.error = (
+                exc.detail if isinstance(exc, StatedataError) else f"{type(exc).__name__}: {exc}"
+            )
             job.log += traceback.format_exc()[-MAX_LOG_CHARS // 10 :]
     else:
         with unit_of_work(session_factory) as session:

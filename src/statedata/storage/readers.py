@@ -88,38 +88,45 @@ class SourceReader:
     batches: pa.RecordBatchReader
 
 
-def open_source(path: Path, fmt: str, columns: list[Column] | None = None) -> SourceReader:
-    """Open ``path`` for streaming, with ``columns`` as confirmed by the steward (or inferred)."""
+def open_source(
+    path: Path, fmt: str, columns: list[Column] | None = None, *, name: str | None = None
+) -> SourceReader:
+    """Open ``path`` for streaming, with ``columns`` as confirmed by the steward (or inferred).
+
+    Args:
+        name: the file's name as the person knows it, used in errors (default: the path's).
+    """
+    label = name or path.name
     if not path.is_file():
         raise InvalidInput(f"file: {path} does not exist.")
     if fmt == "xlsx":
-        return _open_excel(path, columns)
+        return _open_excel(path, columns, label)
     connection = duckdb.connect(config={"threads": 2})
     try:
         relation = connection.sql(_relation_sql(fmt, columns), params={"path": str(path)})
         reader = relation.to_arrow_reader(BATCH_ROWS)
     except duckdb.Error as exc:
         connection.close()
-        raise explain_read_error(exc, path) from None
-    guarded = pa.RecordBatchReader.from_batches(reader.schema, _guarded(reader, connection, path))
+        raise explain_read_error(exc, label) from None
+    guarded = pa.RecordBatchReader.from_batches(reader.schema, _guarded(reader, connection, label))
     return SourceReader(columns=columns_of(reader.schema), batches=guarded)
 
 
 def _guarded(
-    reader: pa.RecordBatchReader, connection: duckdb.DuckDBPyConnection, path: Path
+    reader: pa.RecordBatchReader, connection: duckdb.DuckDBPyConnection, label: str
 ) -> Iterator[pa.RecordBatch]:
     # DuckDB finds a bad value only when it reaches it: translate that error where it surfaces.
     try:
         yield from reader
     except (duckdb.Error, pa.ArrowInvalid, OSError) as exc:
-        raise explain_read_error(exc, path) from None
+        raise explain_read_error(exc, label) from None
     finally:
         connection.close()
 
 
-def infer_columns(path: Path, fmt: str) -> list[Column]:
+def infer_columns(path: Path, fmt: str, *, name: str | None = None) -> list[Column]:
     """The schema the steward is shown before confirming (DuckDB's sniffer for text formats)."""
-    source = open_source(path, fmt)
+    source = open_source(path, fmt, name=name)
     source.batches.close()
     return source.columns
 
@@ -130,7 +137,7 @@ _VALUE = re.compile(r'(?:string|value)\s+"([^"]*)"', re.IGNORECASE)
 _TYPE = re.compile(r"to\s+'?([A-Z][A-Z0-9_ ()]*)'?", re.IGNORECASE)
 
 
-def explain_read_error(exc: Exception, path: Path) -> InvalidInput:
+def explain_read_error(exc: Exception, label: str) -> InvalidInput:
     """A read error as one line a steward can act on: which row, which column, which value."""
     text = str(exc)
     line, column, value, kind = (
@@ -143,24 +150,22 @@ def explain_read_error(exc: Exception, path: Path) -> InvalidInput:
         row = int(line.group(1)) - 1  # the header is line 1, so data row N is on line N + 1
         what = f"value {value.group(1)!r}" if value else "a value"
         expected = f" is not a valid {kind.group(1).strip()}" if kind else " cannot be read"
-        return InvalidInput(
-            f"{path.name}: row {row:,}, column {column.group(1)!r}: {what}{expected}."
-        )
+        return InvalidInput(f"{label}: row {row:,}, column {column.group(1)!r}: {what}{expected}.")
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return InvalidInput(f"{path.name}: cannot be read ({first}).")
+    return InvalidInput(f"{label}: cannot be read ({first}).")
 
 
-def _open_excel(path: Path, columns: list[Column] | None) -> SourceReader:
+def _open_excel(path: Path, columns: list[Column] | None, label: str) -> SourceReader:
     from openpyxl import load_workbook  # only Excel uploads pay for importing openpyxl
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InvalidInput(f"{path.name}: is not an Excel (.xlsx) workbook ({exc}).") from None
+        raise InvalidInput(f"{label}: is not an Excel (.xlsx) workbook ({exc}).") from None
     rows = workbook.worksheets[0].iter_rows(values_only=True)
     header = next(rows, None)
     if not header or any(cell is None for cell in header):
-        raise InvalidInput(f"{path.name}: the first sheet's first row must name every column.")
+        raise InvalidInput(f"{label}: the first sheet's first row must name every column.")
     names = [str(cell).strip() for cell in header]
     sample = [
         dict(zip(names, row, strict=False))
@@ -182,7 +187,7 @@ def _open_excel(path: Path, columns: list[Column] | None) -> SourceReader:
                 try:
                     yield pa.RecordBatch.from_pylist(buffer, schema=schema)
                 except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                    raise _excel_error(path, buffer, schema, row_number) from exc
+                    raise _excel_error(label, buffer, schema, row_number) from exc
                 row_number += len(buffer)
                 buffer = [
                     dict(zip(names, row, strict=False))
@@ -198,7 +203,7 @@ def _open_excel(path: Path, columns: list[Column] | None) -> SourceReader:
 
 
 def _excel_error(
-    path: Path, rows: list[dict[str, object]], schema: pa.Schema, first_row: int
+    label: str, rows: list[dict[str, object]], schema: pa.Schema, first_row: int
 ) -> InvalidInput:
     for offset, row in enumerate(rows):
         for arrow_field in schema:
@@ -207,7 +212,7 @@ def _excel_error(
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 value = row.get(arrow_field.name)
                 return InvalidInput(
-                    f"{path.name}: row {first_row + offset:,}, column {arrow_field.name!r}: "
+                    f"{label}: row {first_row + offset:,}, column {arrow_field.name!r}: "
                     f"value {value!r} is not a valid {columns_of(pa.schema([arrow_field]))[0].type}."
                 )
-    return InvalidInput(f"{path.name}: a row could not be read.")
+    return InvalidInput(f"{label}: a row could not be read.")

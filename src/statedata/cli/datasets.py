@@ -1,0 +1,150 @@
+"""``statedata dataset create|list|load|versions|restore``: the catalog from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from statedata.catalog import datasets, uploads, versions
+from statedata.catalog.schemas import ColumnIn, LoadRequest
+from statedata.catalog.search import SearchRequest, search_datasets
+from statedata.cli.context import open_instance
+from statedata.core.errors import InvalidInput
+from statedata.core.jobs import run_job
+from statedata.identity.actor import Actor
+
+app = typer.Typer(
+    help="Manage datasets in the catalog.", no_args_is_help=True, rich_markup_mode=None
+)
+CLI = Actor.system("cli")
+
+
+@app.command("create")
+def create(
+    title: str = typer.Argument(..., help="The dataset's title."),
+    agency: str = typer.Option(..., help="Code of the agency that holds it, e.g. DPH."),
+    category: str = typer.Option("", help="One of Connecticut's open data categories."),
+    classification: str = typer.Option(
+        "internal", help="public, internal, confidential or restricted."
+    ),
+    description: str = typer.Option("", help="What the data is."),
+) -> None:
+    """Add a draft dataset and print its public id."""
+    instance = open_instance()
+    with instance.session() as session:
+        dataset = datasets.create_dataset(
+            session,
+            actor=CLI,
+            agency_code=agency,
+            data={
+                "title": title,
+                "category": category,
+                "classification": classification,
+                "description": description,
+            },
+        )
+        typer.echo(f"{dataset.public_id}\t{dataset.slug}")
+
+
+@app.command("list")
+def list_datasets(q: str = typer.Option("", help="Words to search for.")) -> None:
+    """List datasets (id, status, rows, title)."""
+    instance = open_instance()
+    with instance.session() as session:
+        result = search_datasets(
+            session,
+            actor=CLI,
+            request=SearchRequest(q=q, limit=1000, sort="title"),
+            with_facets=False,
+        )
+        for dataset in result.datasets:
+            typer.echo(
+                f"{dataset.public_id}\t{dataset.status}\t{dataset.row_count}\t{dataset.title}"
+            )
+
+
+def _parse_types(types: list[str]) -> dict[str, str]:
+    parsed = {}
+    for given in types:
+        name, sep, kind = given.partition("=")
+        if not sep or not name or not kind:
+            raise InvalidInput(f"--type: {given!r} must look like column=TYPE, e.g. zip=VARCHAR.")
+        parsed[name] = kind.upper()
+    return parsed
+
+
+@app.command("load")
+def load(
+    ref: str = typer.Argument(..., help="The dataset's public id or slug."),
+    file: Path = typer.Argument(..., help="CSV, TSV, JSON, NDJSON, Parquet or Excel file."),
+    mode: str = typer.Option("replace", help="replace, append or upsert."),
+    type_: list[str] = typer.Option(
+        [], "--type", help="Override an inferred column type: column=TYPE (repeatable)."
+    ),
+    primary_key: list[str] = typer.Option([], "--key", help="Primary key column (repeatable)."),
+    note: str = typer.Option("", help="A note kept with the version."),
+) -> None:
+    """Load a file as the dataset's next version, showing progress."""
+    instance = open_instance()
+    overrides = _parse_types(type_)
+    received = uploads.receive_local_file(instance.settings, file)
+    with instance.session() as session:
+        upload = uploads.register_upload(session, actor=CLI, ref=ref, received=received)
+        unknown = set(overrides) - {c["name"] for c in upload.inferred_columns}
+        if unknown:
+            raise InvalidInput(f"--type: the file has no column {sorted(unknown)[0]!r}.")
+        columns = [
+            ColumnIn(name=c["name"], type=overrides.get(c["name"], c["type"]))
+            for c in upload.inferred_columns
+        ]
+        job_id = versions.start_load(
+            session,
+            actor=CLI,
+            ref=ref,
+            upload_id=upload.id,
+            request=LoadRequest(
+                mode=mode, columns=columns, primary_key=primary_key or None, note=note
+            ),
+        ).id
+    columns_shown = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns_shown) as bar:
+        task = bar.add_task(f"loading {file.name}")
+        job = run_job(
+            job_id,
+            settings=instance.settings,
+            session_factory=instance.session_factory,
+            listener=lambda done, total, message: bar.update(task, description=message),
+        )
+    if job.status != "succeeded":
+        typer.echo(f"error: {job.error}", err=True)
+        raise typer.Exit(code=1)
+    result = job.result or {}
+    typer.echo(f"version {result.get('version')}: {result.get('rows', 0):,} rows")
+
+
+@app.command("versions")
+def list_versions(ref: str = typer.Argument(..., help="The dataset's public id or slug.")) -> None:
+    """List a dataset's versions (number, mode, rows, checksum of the rows, when)."""
+    instance = open_instance()
+    with instance.session() as session:
+        dataset = datasets.get_dataset(session, actor=CLI, ref=ref)
+        for v in versions.list_versions(session, dataset=dataset):
+            typer.echo(
+                f"{v.number}\t{v.mode}\t{v.rows}\t{v.rows_checksum}\t{v.created_at:%Y-%m-%d %H:%M}"
+            )
+
+
+@app.command("restore")
+def restore(
+    ref: str = typer.Argument(..., help="The dataset's public id or slug."),
+    number: int = typer.Argument(..., help="The version whose rows to publish again."),
+) -> None:
+    """Publish an earlier version's rows as a new version."""
+    instance = open_instance()
+    with instance.session() as session:
+        version = versions.restore_version(
+            session, actor=CLI, settings=instance.settings, ref=ref, number=number
+        )
+        typer.echo(f"version {version.number}: {version.rows:,} rows (restored from {number})")
