@@ -6,6 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.catalog.datasets import create_dataset
+from statedata.catalog.lifecycle import approve, retire, submit_for_review
+from statedata.catalog.schemas import LoadRequest
+from statedata.catalog.uploads import receive_local_file, register_upload
+from statedata.catalog.versions import start_load
+from statedata.core.config import Settings
+from statedata.core.db import unit_of_work
+from statedata.core.jobs import run_job
+from statedata.identity.actor import Actor
 
 
 def write_csv(path: Path, rows: list[tuple[Any, ...]], header: str = "id,name,score") -> Path:
@@ -48,3 +59,43 @@ def upload_and_load(
     assert loaded.status_code == 202, loaded.text
     job = client.get(f"/api/v1/jobs/{loaded.json()['job']}").json()
     return {"upload": upload, "job": job}
+
+
+def make_dataset(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    tmp_path: Path,
+    *,
+    agency: str,
+    title: str,
+    classification: str = "public",
+    status: str = "published",
+    rows: list[tuple[Any, ...]] | None = None,
+    **metadata: Any,
+) -> str:
+    """A dataset made through the services as the operator: created, loaded, then moved to ``status``."""
+    system = Actor.system("test")
+    with unit_of_work(factory) as session:
+        ref = create_dataset(
+            session,
+            actor=system,
+            agency_code=agency,
+            data={"title": title, "classification": classification, **metadata},
+        ).public_id
+    if rows is not None or status != "draft":
+        path = write_csv(tmp_path / f"{ref}.csv", rows or [(1, "a", 2)])
+        received = receive_local_file(settings, path)
+        with unit_of_work(factory) as session:
+            upload = register_upload(session, actor=system, ref=ref, received=received)
+            job_id = start_load(
+                session, actor=system, ref=ref, upload_id=upload.id, request=LoadRequest()
+            ).id
+        assert run_job(job_id, settings=settings, session_factory=factory).status == "succeeded"
+    with unit_of_work(factory) as session:
+        if status in ("in_review", "published", "retired"):
+            submit_for_review(session, actor=system, ref=ref)
+        if status in ("published", "retired"):
+            approve(session, actor=system, ref=ref)
+        if status == "retired":
+            retire(session, actor=system, ref=ref, reason="replaced by a newer dataset")
+    return ref

@@ -47,6 +47,8 @@ FACET_LABELS = {
     "update_frequency": "Update frequency",
     "format": "Format",
     "high_value": "High-value",
+    "license": "License",
+    "tags": "Tags",
 }
 COLUMN_TYPES = ("VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "TIME", "INTEGER")
 
@@ -80,7 +82,7 @@ def catalog_page(
 
     def toggled(name: str, value: str) -> str:
         """The page's URL with one facet value added or removed."""
-        key = "high_value" if name == "high_value" else name
+        key = {"tags": "tag"}.get(name, name)
         pair = (key, value)
         kept = [p for p in params if p != pair]
         return "/catalog?" + urlencode(kept if pair in params else [*kept, pair])

@@ -6,6 +6,7 @@ a hidden dataset can change no number anyone sees.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +16,22 @@ from sqlalchemy.orm import Session
 from statedata.catalog.datasets import visible_to
 from statedata.catalog.models import Dataset
 from statedata.catalog.search_index import match_sql, search_terms
+from statedata.catalog.vocabulary import LICENSES
 from statedata.core.errors import InvalidInput
 from statedata.identity.actor import Actor
 from statedata.identity.models import Agency
 
-FACETS = ("agency", "category", "classification", "update_frequency", "format", "high_value")
+FACETS = (
+    "agency",
+    "category",
+    "classification",
+    "update_frequency",
+    "format",
+    "high_value",
+    "license",
+    "tags",
+)
+TAG_FACET_SIZE = 30
 SORTS = ("relevance", "title", "updated", "created")
 MAX_LIMIT = 1000
 
@@ -34,6 +46,7 @@ class SearchRequest:
     classification: list[str] = field(default_factory=list)
     update_frequency: list[str] = field(default_factory=list)
     format: list[str] = field(default_factory=list)
+    license: list[str] = field(default_factory=list)
     high_value: bool | None = None
     tags: list[str] = field(default_factory=list)
     sort: str = "relevance"
@@ -99,6 +112,7 @@ def _filtered(session: Session, actor: Actor, request: SearchRequest) -> Select[
         (Dataset.classification, request.classification),
         (Dataset.update_frequency, request.update_frequency),
         (Dataset.data_format, request.format),
+        (Dataset.license, request.license),
     ):
         if values:
             query = query.where(column.in_(values))
@@ -140,6 +154,7 @@ def _facets(session: Session, ids: Select[Any]) -> dict[str, list[FacetValue]]:
         ("classification", Dataset.classification),
         ("update_frequency", Dataset.update_frequency),
         ("format", Dataset.data_format),
+        ("license", Dataset.license),
     ):
         rows = session.execute(
             select(column, func.count(Dataset.id))
@@ -147,7 +162,21 @@ def _facets(session: Session, ids: Select[Any]) -> dict[str, list[FacetValue]]:
             .group_by(column)
             .order_by(func.count(Dataset.id).desc(), column)
         )
-        facets[name] = [FacetValue(value, value, count) for value, count in rows]
+        label = LICENSES.get if name == "license" else None
+        facets[name] = [
+            FacetValue(value, label(value, value) if label else value, count)
+            for value, count in rows
+        ]
+    # Tags are a JSON list per dataset: counted here rather than in dialect-specific SQL.
+    tag_counts: Counter[str] = Counter()
+    for tags in session.scalars(select(Dataset.tags).where(in_matched)):
+        tag_counts.update(tags or [])
+    facets["tags"] = [
+        FacetValue(tag, tag, count)
+        for tag, count in sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))[
+            :TAG_FACET_SIZE
+        ]
+    ]
     high_value = session.execute(
         select(Dataset.is_high_value, func.count(Dataset.id))
         .where(in_matched)
