@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from statedata.cli.context import open_instance
+from statedata.cli.context import Instance, open_instance
 from statedata.core.instance import DEMO_MODE, set_fact
 from statedata.core.jobs import create_job, run_job
 from statedata.demo.accounts import create_demo_accounts
+from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.generator import MAX_PERSONS, read_manifest
 from statedata.demo.jobs import DEMO_JOB
 from statedata.identity.actor import Actor
@@ -40,6 +41,7 @@ def demo(
         typer.echo(
             f"demo data for {persons:,} persons (seed {seed}) already present; kept. {accounts} sign-ins added"
         )
+        _publish(instance)
         return
     with instance.session() as session:
         job_id = create_job(
@@ -72,6 +74,24 @@ def demo(
     typer.echo(
         f"wrote {sum(files.values()):,} rows in {len(files)} files to {instance.settings.demo_dir}; {accounts} sign-ins added"
     )
+    _publish(instance)
+
+
+def _publish(instance: Instance) -> None:
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("demo catalog", total=None)
+
+        def show(done: int, total: int, title: str) -> None:
+            bar.update(task, completed=done, total=total, description=title[:40])
+
+        added = publish_demo_catalog(instance.settings, instance.session_factory, show)
+    if added:
+        typer.echo(
+            f"demo catalog: {added} datasets published, with versions, drafts and a retired one"
+        )
+    else:
+        typer.echo("demo catalog already published; kept")
 
 
 def _fail(message: str) -> int:

@@ -1,0 +1,155 @@
+"""Publish the synthetic Connecticut into the catalog: every agency's files as datasets with full
+metadata and dictionaries, loaded in versions, a few left in draft or review, one retired.
+
+It goes through the same services a steward uses (upload, confirm, load, submit, approve), acting
+as the demo's system actor, so the demo exercises the real paths.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.catalog import datasets, lifecycle
+from statedata.catalog.schemas import LoadRequest
+from statedata.catalog.uploads import receive_local_file, register_upload
+from statedata.catalog.versions import start_load
+from statedata.core.config import Settings
+from statedata.core.db import unit_of_work
+from statedata.core.errors import StatedataError
+from statedata.core.instance import get_fact, set_fact
+from statedata.core.jobs import run_job
+from statedata.demo.catalog_entries import COLUMNS, ENTRIES, DemoEntry
+from statedata.identity.actor import Actor
+from statedata.identity.models import User
+
+DEMO_CATALOG = "demo_catalog"
+DEMO_ACTOR = Actor.system("demo")
+STEWARDS = {"DPH": "dph.steward"}
+
+
+def _split_files(entry: DemoEntry, source: Path, scratch: Path) -> list[Path]:
+    """The file's rows as the versions to load: the first version's rows, then the rest."""
+    connection = duckdb.connect(config={"threads": 2})
+    try:
+        connection.read_parquet(str(source)).create_view("raw")
+        connection.execute(
+            "CREATE VIEW source AS SELECT *, row_number() OVER () AS row_number, "
+            "count(*) OVER () AS total FROM raw"
+        )
+        grouped = f" GROUP BY {entry.group_by}" if entry.group_by else ""
+        projection = entry.select if entry.select != "*" else "* EXCLUDE (row_number, total)"
+        parts = (
+            [("TRUE", "v1")]
+            if entry.group_by
+            else [(entry.first_version, "v1"), (f"NOT ({entry.first_version})", "v2")]
+        )
+        paths = []
+        for predicate, name in parts:
+            path = scratch / f"{Path(entry.file).stem}-{name}.parquet"
+            # Entries are the demo's own constants, not input: composing their SQL is safe.
+            query = f"SELECT {projection} FROM source WHERE {predicate}{grouped}"  # noqa: S608
+            connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
+            paths.append(path)
+        return paths
+    finally:
+        connection.close()
+
+
+def _load(
+    settings: Settings, factory: sessionmaker[Session], ref: str, path: Path, mode: str
+) -> None:
+    received = receive_local_file(settings, path)
+    with unit_of_work(factory) as session:
+        upload = register_upload(session, actor=DEMO_ACTOR, ref=ref, received=received)
+        job_id = start_load(
+            session,
+            actor=DEMO_ACTOR,
+            ref=ref,
+            upload_id=upload.id,
+            request=LoadRequest(mode=mode, note="demo load"),
+        ).id
+    job = run_job(job_id, settings=settings, session_factory=factory)
+    if job.status != "succeeded":
+        raise StatedataError(f"demo catalog: loading {path.name} failed: {job.error}")
+
+
+def _describe_columns(session: Session, ref: str, entry: DemoEntry) -> None:
+    dataset = datasets.find_dataset(session, ref=ref)
+    fields = []
+    for field in dataset.dictionary:
+        name = field["name"]
+        description, pii, element = COLUMNS.get(name, (entry.columns.get(name, ""), "none", ""))
+        fields.append(
+            {
+                "name": name,
+                "title": name.replace("_", " ").capitalize(),
+                "description": entry.columns.get(name, description),
+                "piiCategory": pii,
+                "standardElement": element,
+                "constraints": {"required": True} if name in entry.primary_key else {},
+            }
+        )
+    datasets.update_dictionary(
+        session, actor=DEMO_ACTOR, ref=ref, fields=fields, primary_key=list(entry.primary_key)
+    )
+
+
+def publish_entry(settings: Settings, factory: sessionmaker[Session], entry: DemoEntry) -> str:
+    """Create, load (in versions), describe and move one entry to its status; returns its id."""
+    metadata = {
+        "title": entry.title,
+        "description": entry.description,
+        "contact_name": f"{entry.agency} open data team",
+        "contact_email": f"opendata@{entry.agency.lower()}.example.gov",
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+        **entry.metadata,
+    }
+    with unit_of_work(factory) as session:
+        steward = STEWARDS.get(entry.agency)
+        if steward and session.scalar(select(User.id).where(User.username == steward)):
+            metadata["steward_username"] = steward
+        ref = datasets.create_dataset(
+            session, actor=DEMO_ACTOR, agency_code=entry.agency, data=metadata
+        ).public_id
+    with tempfile.TemporaryDirectory() as scratch:
+        parts = _split_files(entry, settings.demo_dir / entry.file, Path(scratch))
+        for number, path in enumerate(parts):
+            _load(settings, factory, ref, path, "replace" if number == 0 else "append")
+    with unit_of_work(factory) as session:
+        _describe_columns(session, ref, entry)
+        if entry.status in ("in_review", "published", "retired"):
+            lifecycle.submit_for_review(session, actor=DEMO_ACTOR, ref=ref)
+        if entry.status in ("published", "retired"):
+            lifecycle.approve(session, actor=DEMO_ACTOR, ref=ref)
+        if entry.status == "retired":
+            lifecycle.retire(
+                session,
+                actor=DEMO_ACTOR,
+                ref=ref,
+                reason="Replaced by Motor vehicle crashes by town and month.",
+            )
+    return ref
+
+
+def publish_demo_catalog(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> int:
+    """Publish every demo entry once; returns how many datasets were added (0 when done before)."""
+    with unit_of_work(factory) as session:
+        if get_fact(session, DEMO_CATALOG):
+            return 0
+    for number, entry in enumerate(ENTRIES, start=1):
+        publish_entry(settings, factory, entry)
+        if progress is not None:
+            progress(number, len(ENTRIES), entry.title)
+    with unit_of_work(factory) as session:
+        set_fact(session, DEMO_CATALOG, {"datasets": len(ENTRIES)})
+    return len(ENTRIES)

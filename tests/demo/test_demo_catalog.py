@@ -1,0 +1,94 @@
+"""The demo catalog: every synthetic file published with metadata, versions, drafts and a retirement,
+and what a CKAN client and a harvester see of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import ckanapi
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.app import create_app
+from statedata.catalog.models import Dataset, DatasetVersion
+from statedata.core.config import Settings
+from statedata.demo.catalog import publish_demo_catalog
+from statedata.demo.catalog_entries import ENTRIES
+from statedata.demo.generator import generate_demo
+from tests.catalog.test_exports import dcat_validator
+from tests.servers import serve_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def demo(settings: Settings, session_factory: sessionmaker[Session]) -> Settings:
+    generate_demo(settings.demo_dir, persons=2000, seed=7)
+    assert publish_demo_catalog(settings, session_factory) == len(ENTRIES)
+    return settings
+
+
+def test_the_demo_publishes_every_entry_once_with_versions_and_dictionaries(
+    demo: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        statuses = dict(
+            session.execute(select(Dataset.status, func.count()).group_by(Dataset.status)).all()
+        )
+        loaded = session.scalars(select(Dataset).where(Dataset.status == "published")).all()
+        versions = dict(
+            session.execute(
+                select(DatasetVersion.dataset_id, func.count()).group_by(DatasetVersion.dataset_id)
+            ).all()
+        )
+
+    assert statuses == {"published": 11, "in_review": 1, "draft": 1, "retired": 1}
+    assert all(versions[d.id] >= 2 for d in loaded)
+    assert all(d.dictionary and all(f.get("description") for f in d.dictionary) for d in loaded)
+    ssn_fields = [f for d in loaded for f in d.dictionary if f["name"] == "ssn"]
+    assert ssn_fields and all(f["piiCategory"] == "ssn" for f in ssn_fields)
+    assert publish_demo_catalog(demo, session_factory) == 0  # a second run adds nothing
+
+
+@pytest.fixture
+def ckan(demo: Settings) -> Iterator[ckanapi.RemoteCKAN]:
+    with serve_app(create_app(demo)) as url:
+        yield ckanapi.RemoteCKAN(url, user_agent="statedata-tests")
+
+
+def test_ckanapi_searches_shows_and_pages_through_the_demo_catalog(
+    ckan: ckanapi.RemoteCKAN,
+) -> None:
+    names: list[str] = []
+    start = 0
+    while True:
+        page = ckan.action.package_search(rows=2, start=start, sort="title_string asc")
+        names += [p["name"] for p in page["results"]]
+        start += 2
+        if start >= page["count"]:
+            break
+
+    # Public and released only: four open aggregates and the retired one still in its notice.
+    assert len(names) == page["count"] == 5
+    assert sorted(names) == sorted(ckan.action.package_list())
+    for name in names:
+        package = ckan.action.package_show(id=name)
+        assert package["private"] is False and package["organization"]["name"]
+    crashes = ckan.action.package_search(q="crashes", fq="organization:dot")
+    assert {p["title"] for p in crashes["results"]} == {
+        "Motor vehicle crashes by town and month",
+        "ARCHIVE: Motor vehicle crashes by town (first years)",
+    }
+    with pytest.raises(ckanapi.NotFound):
+        ckan.action.package_show(id="program-enrollments")  # restricted: not even its name
+
+
+def test_the_demo_data_json_validates_and_holds_no_person_level_data(demo: Settings) -> None:
+    with TestClient(create_app(demo)) as client:
+        document = client.get("/data.json").json()
+
+    assert not list(dcat_validator().iter_errors(document))
+    assert len(document["dataset"]) == 5
+    assert not any("certificate" in d["title"].lower() for d in document["dataset"])
