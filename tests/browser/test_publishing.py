@@ -17,6 +17,7 @@ from statedata.storage.lake import rows_checksum
 from statedata.storage.readers import open_source
 from statedata.storage.schema import Column
 from tests.browser.helpers import assert_accessible, sign_in, visit
+from tests.catalog.publishing import make_dataset
 from tests.factories import make_user
 from tests.servers import serve_app
 
@@ -126,3 +127,56 @@ def test_a_steward_publishes_appends_retypes_and_restores(
     # The checksum is of the rows themselves: the original file, read on its own, agrees.
     source = open_source(first_file, "csv", V1_TYPES)
     assert rows_checksum(ds.dataset(source.batches.read_all())) == checksum_v1
+
+
+def test_catalog_pages_pass_the_accessibility_checks(
+    browser: Browser,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    portal: str,
+    tmp_path: Path,
+) -> None:
+    published = make_dataset(
+        session_factory,
+        settings,
+        tmp_path,
+        agency="DPH",
+        title="Clinic counts",
+        description="Clinics by town.",
+        category="Health and Human Services",
+        tags=["clinics"],
+        update_frequency="Monthly",
+        is_high_value=True,
+        high_value_criteria=["core_mission"],
+    )
+    retired = make_dataset(
+        session_factory, settings, tmp_path, agency="DPH", title="Old", status="retired"
+    )
+    page = browser.new_page()
+    for path in (
+        "/catalog",
+        "/catalog?q=clinics&category=Health+and+Human+Services",
+        f"/datasets/{published}",
+        f"/datasets/{retired}",
+        "/retired",
+        "/agencies/DPH",
+    ):
+        visit(page, portal + path)
+
+    sign_in(page, portal, "steward1")
+    for path in (
+        "/catalog",
+        f"/datasets/{published}",
+        f"/datasets/{published}/edit",
+        f"/datasets/{published}/dictionary",
+        f"/datasets/{published}/upload",
+        "/datasets/new",
+    ):
+        visit(page, portal + path)
+    page.goto(f"{portal}/datasets/{published}/upload")
+    page.get_by_label("File").set_input_files(
+        files=[{"name": "more.csv", "mimeType": "text/csv", "buffer": b"id,name,score\n7,g,8\n"}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(f"{portal}/datasets/{published}/uploads/*")
+    assert_accessible(page)

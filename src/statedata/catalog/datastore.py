@@ -14,7 +14,7 @@ import duckdb
 import pyarrow.dataset as ds
 
 from statedata.core.errors import InvalidInput
-from statedata.storage.readers import COLUMN_TYPE
+from statedata.storage.readers import COLUMN_TYPE, READER_MEMORY_LIMIT
 from statedata.storage.schema import Column
 
 MAX_LIMIT = 32_000
@@ -104,7 +104,7 @@ def query_rows(rows: ds.Dataset, columns: list[Column], query: RowQuery) -> RowP
     chosen = [_column(by_name, n, "fields") for n in query.fields] if query.fields else columns
     where, params = _where(by_name, query)
     select_list = ", ".join(_quoted(c.name) for c in chosen)
-    connection = duckdb.connect(config={"threads": 2})
+    connection = duckdb.connect(config={"threads": 2, "memory_limit": READER_MEMORY_LIMIT})
     try:
         connection.register("version_rows", rows)
         sql = f"SELECT {select_list} FROM version_rows{where}{_order(by_name, query.sort)} LIMIT ? OFFSET ?"  # noqa: S608 (names checked and quoted; values bound)

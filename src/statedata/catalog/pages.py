@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog import datasets, lifecycle, uploads, versions
 from statedata.catalog import vocabulary as vocab
+from statedata.catalog.completeness import completeness_of
 from statedata.catalog.exports import dataset_jsonld
 from statedata.catalog.models import Dataset
 from statedata.catalog.router import search_request
@@ -235,6 +236,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             else [],
             "jsonld": json.dumps(dataset_jsonld(dataset, base_url), indent=1).replace("</", "<\\/"),
             "periodicity": vocab.accrual_periodicity(dataset.update_frequency),
+            "completeness": completeness_of(dataset),
             "criteria": vocab.HIGH_VALUE_CRITERIA,
             "licenses": vocab.LICENSES,
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from statedata.catalog.completeness import completeness_of
 from statedata.catalog.datasets import dictionary_of, is_released
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.vocabulary import HIGH_VALUE_CRITERIA, accrual_periodicity
@@ -87,6 +88,7 @@ def dataset_detail(dataset: Dataset) -> dict[str, Any]:
             "retirement_reason": dataset.retirement_reason,
         },
         "dictionary": dictionary_of(dataset),
+        "completeness": completeness_of(dataset).as_dict(),
         "created_at": _iso(dataset.created_at),
     }
 

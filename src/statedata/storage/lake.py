@@ -18,9 +18,11 @@ import pyarrow.parquet as pq
 
 from statedata.core.config import Settings
 from statedata.storage.delta import DeltaTableStore
+from statedata.storage.readers import READER_MEMORY_LIMIT
 from statedata.storage.store import TableStore
 
 DOWNLOAD_BATCH_ROWS = 50_000
+SCAN_BATCH_ROWS = 65_536
 
 
 def open_table_store(settings: Settings) -> TableStore:
@@ -29,7 +31,14 @@ def open_table_store(settings: Settings) -> TableStore:
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"threads": 2})
+    return duckdb.connect(config={"threads": 2, "memory_limit": READER_MEMORY_LIMIT})
+
+
+def stream_of(dataset: ds.Dataset, batch_rows: int = SCAN_BATCH_ROWS) -> pa.RecordBatchReader:
+    """A version's rows as a stream that reads one batch ahead (Arrow's default reads many files
+    and batches ahead, which for a large version holds hundreds of megabytes)."""
+    scanner = dataset.scanner(batch_size=batch_rows, batch_readahead=1, fragment_readahead=1)
+    return scanner.to_reader()
 
 
 def rows_checksum(dataset: ds.Dataset) -> str:
@@ -40,7 +49,7 @@ def rows_checksum(dataset: ds.Dataset) -> str:
     """
     connection = _connection()
     try:
-        connection.register("version_rows", dataset)
+        connection.register("version_rows", stream_of(dataset))
         found = connection.execute(
             "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM version_rows r"
         ).fetchone()
@@ -58,7 +67,7 @@ def preview_rows(dataset: ds.Dataset, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def _batches(dataset: ds.Dataset) -> Iterator[pa.RecordBatch]:
-    yield from dataset.to_batches(batch_size=DOWNLOAD_BATCH_ROWS)
+    yield from stream_of(dataset, DOWNLOAD_BATCH_ROWS)
 
 
 def csv_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
