@@ -147,3 +147,18 @@ class Upload(Base):
     job_id: Mapped[int | None] = mapped_column(Integer)
     uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InventorySubmission(Base):
+    """An agency's inventory as its data officer submitted it for a year."""
+
+    __tablename__ = "catalog_inventory_submission"
+    __table_args__ = (UniqueConstraint("agency_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("identity_agency.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    submitted_by_name: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

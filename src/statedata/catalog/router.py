@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from statedata.catalog import datasets, lifecycle, uploads, versions
+from statedata.catalog import datasets, inventory, lifecycle, uploads, versions
 from statedata.catalog.exports import data_json
 from statedata.catalog.representation import (
     datapackage,
@@ -19,7 +19,7 @@ from statedata.catalog.representation import (
 from statedata.catalog.schemas import LoadRequest, UploadOut
 from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.core.db import run_after_commit, unit_of_work
-from statedata.core.errors import InvalidInput
+from statedata.core.errors import InvalidInput, TooLarge
 from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 from statedata.web.uploads import receive_upload
@@ -307,3 +307,76 @@ exports = APIRouter(tags=["catalog"])
 def read_data_json(request: Request, session: DbSession) -> dict[str, Any]:
     """The public catalog in DCAT-US 1.1 (what data.gov and other harvesters read)."""
     return data_json(session, str(request.base_url))
+
+
+INVENTORY_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@router.get("/inventory/{agency}")
+def read_inventory(agency: str, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """An agency's inventory: every dataset you may see with its inventory fields."""
+    rows = inventory.inventory_rows(session, actor=actor, agency_code=agency)
+    return {
+        "agency": agency.upper(),
+        "items": [inventory.row_of(d) for d in rows],
+        "high_value": sum(d.is_high_value for d in rows),
+        "links": {
+            "csv": f"/api/v1/inventory/{agency.upper()}/inventory.csv",
+            "xlsx": f"/api/v1/inventory/{agency.upper()}/inventory.xlsx",
+        },
+    }
+
+
+@router.get("/inventory/{agency}/inventory.{kind}", response_class=Response)
+def export_inventory(agency: str, kind: str, session: DbSession, actor: CurrentActor) -> Response:
+    """The inventory as a spreadsheet (``inventory.csv`` or ``inventory.xlsx``)."""
+    rows = inventory.inventory_rows(session, actor=actor, agency_code=agency)
+    name = f"{agency.upper()}-inventory.{kind}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "csv":
+        return Response(inventory.export_csv(rows), media_type="text/csv", headers=disposition)
+    if kind == "xlsx":
+        return Response(
+            inventory.export_xlsx(rows),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=disposition,
+        )
+    raise InvalidInput(f"format: {kind!r} is not offered; use inventory.csv or inventory.xlsx.")
+
+
+@router.post("/inventory/{agency}/import")
+async def import_inventory(agency: str, request: Request, actor: CurrentActor) -> dict[str, int]:
+    """Update and add inventory entries from a CSV or XLSX body (``?format=csv|xlsx``), all or
+    nothing; the first problem is named by row and column."""
+    fmt = request.query_params.get("format", "csv")
+    content = bytearray()
+    async for chunk in request.stream():
+        content.extend(chunk)
+        if len(content) > INVENTORY_IMPORT_MAX_BYTES:
+            raise TooLarge(
+                f"file: an inventory is limited to {INVENTORY_IMPORT_MAX_BYTES:,} bytes."
+            )
+    with unit_of_work(request.app.state.session_factory) as session:
+        return inventory.import_inventory(
+            session, actor=actor, agency_code=agency, content=bytes(content), fmt=fmt
+        )
+
+
+@router.post("/inventory/{agency}/submissions", status_code=201)
+def submit_inventory(
+    agency: str, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Submit the agency's inventory for a year (the data officer; once per year)."""
+    year = body.get("year")
+    if not isinstance(year, int):
+        raise InvalidInput("year: send the year as a number, e.g. 2026.")
+    submission = inventory.submit_inventory(
+        session, actor=actor, agency_code=agency, year=year, note=str(body.get("note", ""))
+    )
+    return {
+        "agency": agency.upper(),
+        "year": submission.year,
+        "items": len(submission.items),
+        "submitted_by": submission.submitted_by_name,
+        "submitted_at": submission.submitted_at.isoformat(),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statedata.catalog.models import Dataset, DatasetVersion, Upload
+from statedata.catalog.models import Dataset, DatasetVersion, InventorySubmission, Upload
 from statedata.core.audit import AuditEvent
 from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
@@ -18,6 +18,7 @@ __all__ = [
     "Dataset",
     "DatasetVersion",
     "InstanceFact",
+    "InventorySubmission",
     "Job",
     "Upload",
     "User",
