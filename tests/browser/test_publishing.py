@@ -160,6 +160,7 @@ def test_catalog_pages_pass_the_accessibility_checks(
         f"/datasets/{retired}",
         "/retired",
         "/agencies/DPH",
+        "/inventory/DPH",
     ):
         visit(page, portal + path)
 

@@ -127,3 +127,39 @@ def test_only_the_agencys_data_officer_imports_and_submits(
     )
 
     assert response.status_code == 403
+
+
+def test_the_inventory_page_imports_and_submits(
+    client: TestClient, officer: dict[str, str]
+) -> None:
+    page = client.get("/inventory/DSS")
+    assert page.status_code == 200
+    assert "Case notes" in page.text and 'href="/api/v1/inventory/DSS"' in page.text
+    rows = exported(client)
+    rows[0]["is_high_value"] = "maybe"
+
+    refused = client.post(
+        "/inventory/DSS/import",
+        data={"csrf_token": officer["X-CSRF-Token"]},
+        files={"file": ("inventory.csv", as_csv(rows), "text/csv")},
+    )
+    submitted = client.post(
+        "/inventory/DSS/submissions", data={"csrf_token": officer["X-CSRF-Token"], "year": "2026"}
+    )
+
+    assert (
+        "row 2, column &#39;is_high_value&#39;: &#39;maybe&#39; is not yes or no." in refused.text
+    )
+    assert "The 2026 inventory was submitted." in submitted.text
+    assert "2026: 2 items, submitted by ado" in submitted.text
+
+
+def test_the_public_sees_only_the_public_part_of_an_inventory(
+    client: TestClient, officer: dict[str, str]
+) -> None:
+    client.post("/logout", data={"csrf_token": officer["X-CSRF-Token"]})
+
+    page = client.get("/inventory/DSS")
+
+    assert "SNAP households" in page.text and "Case notes" not in page.text
+    assert "Import" not in page.text

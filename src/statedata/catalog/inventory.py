@@ -225,3 +225,13 @@ def submit_inventory(
         detail={"items": len(datasets), "high_value": sum(d.is_high_value for d in datasets)},
     )
     return submission
+
+
+def list_submissions(session: Session, *, agency_id: int) -> list[InventorySubmission]:
+    """An agency's submitted inventories, newest year first."""
+    query = (
+        select(InventorySubmission)
+        .where(InventorySubmission.agency_id == agency_id)
+        .order_by(InventorySubmission.year.desc())
+    )
+    return list(session.scalars(query))
