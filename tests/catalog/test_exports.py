@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from statedata.core.config import Settings
 from tests.catalog.publishing import make_dataset
 from tests.servers import serve_app
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/dcat-us-1.1-non-federal"
-if not REFERENCE.is_dir():  # a clone inside the work tree
-    REFERENCE = Path(__file__).resolve().parents[2] / "../shared/reference/dcat-us-1.1-non-federal"
+# The DCAT-US 1.1 non-federal schemas as published by Project Open Data, kept in the package.
+REFERENCE = Path(
+    str(resources.files("statedata.catalog").joinpath("reference/dcat-us-1.1-non-federal"))
+)
 
 
 def dcat_validator() -> Draft4Validator:
