@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from statedata.catalog.dictionary import checked_primary_key, edited_fields, table_schema
@@ -72,7 +72,7 @@ def visible_clause(visibility: DatasetVisibility) -> ColumnElement[bool]:
     if visibility.agency_id is not None:
         own = Dataset.agency_id == visibility.agency_id
         clause = or_(clause, and_(own, true() if visibility.agency_unreleased else released))
-    return clause if visibility.released_classifications or visibility.agency_id else false()
+    return clause
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:

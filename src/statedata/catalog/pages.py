@@ -23,8 +23,14 @@ from statedata.catalog.router import search_request
 from statedata.catalog.schemas import ColumnIn, LoadRequest
 from statedata.catalog.search import FACETS, SearchRequest, search_datasets
 from statedata.catalog.vocabulary import PII_CATEGORIES
-from statedata.core.db import run_after_commit, unit_of_work, utcnow
-from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError
+from statedata.core.db import run_after_commit, utcnow
+from statedata.core.errors import (
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    StatedataError,
+    TooLarge,
+)
 from statedata.core.security import tokens_match
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code, list_agencies
@@ -38,7 +44,7 @@ from statedata.web.deps import (
     require_form_csrf,
 )
 from statedata.web.templating import flash, render
-from statedata.web.uploads import receive_upload
+from statedata.web.uploads import upload_to_dataset
 
 router = APIRouter(include_in_schema=False)
 FACET_LABELS = {
@@ -335,11 +341,6 @@ def upload_page(ref: str, request: Request, session: DbSession, actor: CurrentAc
 @router.post("/datasets/{ref}/upload")
 async def upload_from_page(ref: str, request: Request, actor: CurrentActor) -> Response:
     """The file streams to disk; the CSRF field must come before it in the form."""
-    settings = get_settings(request)
-    factory = request.app.state.session_factory
-    with unit_of_work(factory) as session:
-        dataset = datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
-        public_id = dataset.public_id
 
     def check_csrf(fields: dict[str, str]) -> None:
         if not tokens_match(request.session.get("csrf"), fields.get(CSRF_FIELD)):
@@ -348,16 +349,11 @@ async def upload_from_page(ref: str, request: Request, actor: CurrentActor) -> R
             )
 
     try:
-        received, _ = await receive_upload(request, settings, before_file=check_csrf)
-        with unit_of_work(factory) as session:
-            staged = uploads.register_upload(session, actor=actor, ref=public_id, received=received)
-            upload_id = staged.id
-    except StatedataError as exc:
-        if not _refusable(exc):
-            raise
+        public_id, staged = await upload_to_dataset(request, actor, ref, before_file=check_csrf)
+    except (InvalidInput, TooLarge) as exc:  # the file's fault: shown on the upload page again
         flash(request, exc.detail)
-        return RedirectResponse(f"/datasets/{public_id}/upload", status_code=303)
-    return RedirectResponse(f"/datasets/{public_id}/uploads/{upload_id}", status_code=303)
+        return RedirectResponse(f"/datasets/{ref}/upload", status_code=303)
+    return RedirectResponse(f"/datasets/{public_id}/uploads/{staged.id}", status_code=303)
 
 
 @router.get("/datasets/{ref}/uploads/{upload_id}", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from statedata.core.db import run_after_commit, unit_of_work
 from statedata.core.errors import InvalidInput, TooLarge
 from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
 from statedata.web.deps import CurrentActor, DbSession, get_settings
-from statedata.web.uploads import receive_upload
+from statedata.web.uploads import upload_to_dataset
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 Ref = Annotated[str, "a dataset's public id (abcd-1234) or slug"]
@@ -132,16 +132,8 @@ def read_datapackage(
 async def upload(ref: Ref, request: Request, actor: CurrentActor) -> Any:
     """Upload a file (multipart field ``file``, or the raw body with ``?filename=``); returns the
     inferred schema to confirm. Larger than the configured limit: 413."""
-    settings = get_settings(request)
-    factory = request.app.state.session_factory
-    with unit_of_work(factory) as session:  # refuse before reading a byte of the body
-        datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
-    received, fields = await receive_upload(request, settings)
-    with unit_of_work(factory) as session:
-        staged = uploads.register_upload(
-            session, actor=actor, ref=ref, received=received, declared_format=fields.get("format")
-        )
-        return UploadOut.model_validate(staged)
+    _, staged = await upload_to_dataset(request, actor, ref)
+    return UploadOut.model_validate(staged)
 
 
 @router.get("/datasets/{ref}/uploads/{upload_id}", response_model=UploadOut)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from statedata.catalog.datasets import RESOURCE_TYPE, get_dataset_for_edit
 from statedata.catalog.models import Dataset, Upload
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
-from statedata.core.errors import InvalidInput, NotFound
+from statedata.core.errors import InvalidInput, NotFound, TooLarge
 from statedata.identity.actor import Actor
 from statedata.storage.readers import detect_format, infer_columns
 
@@ -49,24 +50,73 @@ def safe_file_name(name: str) -> str:
     return base[:200] or "upload"
 
 
+class UploadWriter:
+    """Writes one received file into the uploads folder, hashing it and counting it against the
+    configured limit as the bytes pass, so nothing needs the whole file in memory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path: Path | None = None
+        self.handle: BinaryIO | None = None
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.file_name = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.handle is not None
+
+    def open(self, file_name: str) -> None:
+        if self.handle is not None:
+            raise InvalidInput("file: send one file per upload.")
+        self.file_name = safe_file_name(file_name)
+        self.path = new_upload_path(self.settings)
+        self.handle = self.path.open("wb")
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.settings.upload_max_bytes:
+            raise too_large(self.settings)
+        self.digest.update(data)
+        assert self.handle is not None, "open() first"
+        self.handle.write(data)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+    def discard(self) -> None:
+        """Remove what was written (a refused or broken upload keeps nothing)."""
+        self.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def received(self) -> ReceivedFile:
+        assert self.path is not None, "nothing was received"
+        return ReceivedFile(
+            self.path, self.file_name, self.size, f"sha256:{self.digest.hexdigest()}"
+        )
+
+
+def too_large(settings: Settings) -> TooLarge:
+    return TooLarge(
+        f"file: uploads are limited to {settings.upload_max_bytes:,} bytes "
+        "(STATEDATA_UPLOAD_MAX_BYTES); this one is larger."
+    )
+
+
 def receive_chunks(settings: Settings, file_name: str, chunks: Iterable[bytes]) -> ReceivedFile:
-    """Write chunks to the uploads folder, hashing as they pass (for pulls and the CLI)."""
-    path = new_upload_path(settings)
-    digest, size = hashlib.sha256(), 0
+    """Write chunks to the uploads folder (for pulls and the CLI)."""
+    writer = UploadWriter(settings)
     try:
-        with path.open("wb") as handle:
-            for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                if size > settings.upload_max_bytes:
-                    raise InvalidInput(
-                        f"file: {file_name} is larger than the limit of {settings.upload_max_bytes:,} bytes."
-                    )
-                handle.write(chunk)
+        writer.open(file_name)
+        for chunk in chunks:
+            writer.write(chunk)
+        writer.close()
     except BaseException:
-        path.unlink(missing_ok=True)
+        writer.discard()
         raise
-    return ReceivedFile(path, safe_file_name(file_name), size, f"sha256:{digest.hexdigest()}")
+    return writer.received()
 
 
 def receive_local_file(settings: Settings, source: Path) -> ReceivedFile:

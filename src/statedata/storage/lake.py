@@ -7,8 +7,8 @@ never holds the whole table.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -66,32 +66,33 @@ def preview_rows(dataset: ds.Dataset, limit: int = 20) -> list[dict[str, Any]]:
     return rows
 
 
-def _batches(dataset: ds.Dataset) -> Iterator[pa.RecordBatch]:
-    yield from stream_of(dataset, DOWNLOAD_BATCH_ROWS)
+class _BatchWriter(Protocol):
+    def write_batch(self, batch: pa.RecordBatch) -> None: ...
+
+    def close(self) -> None: ...
 
 
-def csv_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
-    """The version as CSV with a header, a batch at a time."""
+def _encoded(
+    dataset: ds.Dataset, writer_for: Callable[[io.BytesIO], _BatchWriter]
+) -> Iterator[bytes]:
+    """Encode a version batch by batch, yielding what each batch added to the file."""
     buffer = io.BytesIO()
-    writer = pa_csv.CSVWriter(buffer, dataset.schema)
-    for batch in _batches(dataset):
+    writer = writer_for(buffer)
+    for batch in stream_of(dataset, DOWNLOAD_BATCH_ROWS):
         writer.write_batch(batch)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-    writer.close()
+    writer.close()  # the CSV header of an empty version, or Parquet's footer
     if buffer.getvalue():
         yield buffer.getvalue()
 
 
+def csv_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
+    """The version as CSV with a header, a batch at a time."""
+    return _encoded(dataset, lambda sink: pa_csv.CSVWriter(sink, dataset.schema))
+
+
 def parquet_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
     """The version as one Parquet file, a row group at a time."""
-    buffer = io.BytesIO()
-    writer = pq.ParquetWriter(buffer, dataset.schema)
-    for batch in _batches(dataset):
-        writer.write_batch(batch)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    writer.close()
-    yield buffer.getvalue()
+    return _encoded(dataset, lambda sink: pq.ParquetWriter(sink, dataset.schema))

@@ -11,17 +11,19 @@ form sends), and a raw body of any other type with the name in the ``filename`` 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
 
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from statedata.catalog.uploads import ReceivedFile, new_upload_path, safe_file_name
+from statedata.catalog.datasets import get_dataset_for_edit
+from statedata.catalog.models import Upload
+from statedata.catalog.uploads import ReceivedFile, UploadWriter, register_upload, too_large
 from statedata.core.config import Settings
-from statedata.core.errors import InvalidInput, TooLarge
+from statedata.core.db import unit_of_work
+from statedata.core.errors import InvalidInput
+from statedata.identity.actor import Actor
 
 FIELD_MAX_BYTES = 64 * 1024
 MULTIPART_SLACK_BYTES = 64 * 1024  # boundaries, headers and small fields around the file
@@ -32,54 +34,6 @@ class _Part:
     name: str = ""
     file_name: str | None = None
     data: bytearray = field(default_factory=bytearray)
-
-
-@dataclass
-class _Sink:
-    """Where the bytes of the one file part go, with the limit and the hash."""
-
-    settings: Settings
-    path: Any = None
-    handle: IO[bytes] | None = None
-    digest: Any = field(default_factory=hashlib.sha256)
-    size: int = 0
-    file_name: str = ""
-
-    def open(self, file_name: str) -> None:
-        if self.handle is not None:
-            raise InvalidInput("file: send one file per upload.")
-        self.file_name = safe_file_name(file_name)
-        self.path = new_upload_path(self.settings)
-        self.handle = self.path.open("wb")
-
-    def write(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.settings.upload_max_bytes:
-            raise _too_large(self.settings)
-        self.digest.update(data)
-        assert self.handle is not None
-        self.handle.write(data)
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-
-    def discard(self) -> None:
-        self.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-    def received(self) -> ReceivedFile:
-        return ReceivedFile(
-            self.path, self.file_name, self.size, f"sha256:{self.digest.hexdigest()}"
-        )
-
-
-def _too_large(settings: Settings) -> TooLarge:
-    return TooLarge(
-        f"file: uploads are limited to {settings.upload_max_bytes:,} bytes "
-        "(STATEDATA_UPLOAD_MAX_BYTES); this one is larger."
-    )
 
 
 async def receive_upload(
@@ -100,9 +54,9 @@ async def receive_upload(
         and declared.isdigit()
         and int(declared) > settings.upload_max_bytes + MULTIPART_SLACK_BYTES
     ):
-        raise _too_large(settings)
+        raise too_large(settings)
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
-    sink = _Sink(settings)
+    sink = UploadWriter(settings)
     try:
         if content_type == b"multipart/form-data":
             boundary = options.get(b"boundary")
@@ -119,7 +73,7 @@ async def receive_upload(
             async for chunk in request.stream():
                 sink.write(chunk)
             fields = dict(request.query_params)
-        if sink.handle is None:
+        if not sink.is_open:
             raise InvalidInput("file: the request has no file part named 'file'.")
         sink.close()
     except BaseException:
@@ -130,7 +84,7 @@ async def receive_upload(
 
 async def _read_multipart(
     request: Request,
-    sink: _Sink,
+    sink: UploadWriter,
     boundary: bytes,
     before_file: Callable[[dict[str, str]], None] | None,
 ) -> dict[str, str]:
@@ -195,3 +149,29 @@ async def _read_multipart(
         parser.write(chunk)
     parser.finalize()
     return fields
+
+
+async def upload_to_dataset(
+    request: Request,
+    actor: Actor,
+    ref: str,
+    *,
+    before_file: Callable[[dict[str, str]], None] | None = None,
+) -> tuple[str, Upload]:
+    """Receive a file for a dataset: refuse before reading a byte unless the actor may edit it,
+    stream it to disk, and record it with its inferred schema. Returns the dataset's public id and
+    the upload. The session is not held while the body streams in."""
+    settings: Settings = request.app.state.settings
+    factory = request.app.state.session_factory
+    with unit_of_work(factory) as session:
+        public_id = get_dataset_for_edit(session, actor=actor, ref=ref).public_id
+    received, fields = await receive_upload(request, settings, before_file=before_file)
+    with unit_of_work(factory) as session:
+        staged = register_upload(
+            session,
+            actor=actor,
+            ref=public_id,
+            received=received,
+            declared_format=fields.get("format"),
+        )
+    return public_id, staged
