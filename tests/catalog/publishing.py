@@ -10,12 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog.datasets import create_dataset
 from statedata.catalog.lifecycle import approve, retire, submit_for_review
-from statedata.catalog.schemas import LoadRequest
-from statedata.catalog.uploads import receive_local_file, register_upload
-from statedata.catalog.versions import start_load
+from statedata.catalog.local_loads import load_local_file
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import run_job
 from statedata.identity.actor import Actor
 
 
@@ -84,13 +81,8 @@ def make_dataset(
         ).public_id
     if rows is not None or status != "draft":
         path = write_csv(tmp_path / f"{ref}.csv", rows or [(1, "a", 2)])
-        received = receive_local_file(settings, path)
-        with unit_of_work(factory) as session:
-            upload = register_upload(session, actor=system, ref=ref, received=received)
-            job_id = start_load(
-                session, actor=system, ref=ref, upload_id=upload.id, request=LoadRequest()
-            ).id
-        assert run_job(job_id, settings=settings, session_factory=factory).status == "succeeded"
+        job = load_local_file(settings, factory, actor=system, ref=ref, path=path)
+        assert job.status == "succeeded", job.error
     with unit_of_work(factory) as session:
         if status in ("in_review", "published", "retired"):
             submit_for_review(session, actor=system, ref=ref)

@@ -27,11 +27,13 @@ from statedata.catalog.ckan_format import (
     facet_fields,
     organization_dict,
     package_dict,
+    param_int,
     search_request_from,
 )
 from statedata.catalog.datastore import DEFAULT_LIMIT, RowQuery, query_rows
 from statedata.catalog.models import Dataset
 from statedata.catalog.search import SearchRequest, search_datasets
+from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import (
     Forbidden,
@@ -53,7 +55,7 @@ ERROR_TYPES: dict[type[StatedataError], tuple[str, int]] = {
     NotAuthenticated: ("Authorization Error", 403),
     InvalidInput: ("Validation Error", 409),
 }
-Action = Callable[[Session, Actor, dict[str, Any], str], Any]
+Action = Callable[[Session, Actor, dict[str, Any], str, Settings], Any]
 ACTIONS: dict[str, Action] = {}
 
 
@@ -84,22 +86,14 @@ def _json_param(params: dict[str, Any], name: str, default: Any) -> Any:
     return value
 
 
-def _int(params: dict[str, Any], name: str, default: int) -> int:
-    value = params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name}: {value!r} is not a whole number.") from None
-
-
 @action("package_search")
-def package_search(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def package_search(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     request = search_request_from(params)
     wanted = facet_fields(params)
     result = search_datasets(session, actor=actor, request=request, with_facets=bool(wanted))
-    limit = _int(params, "facet.limit", 50)
+    limit = param_int(params, "facet.limit", 50)
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     for name in wanted:
@@ -120,15 +114,19 @@ def package_search(session: Session, actor: Actor, params: dict[str, Any], base:
 
 
 @action("package_show")
-def package_show(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def package_show(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     dataset = datasets.get_dataset(session, actor=actor, ref=str(_param(params, "id")))
     return package_dict(dataset, base)
 
 
 @action("package_list")
-def package_list(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def package_list(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     request = SearchRequest(
-        sort="title", limit=_int(params, "limit", 1000), offset=_int(params, "offset", 0)
+        sort="title", limit=param_int(params, "limit", 1000), offset=param_int(params, "offset", 0)
     )
     result = search_datasets(session, actor=actor, request=request, with_facets=False)
     return [d.slug for d in result.datasets]
@@ -144,10 +142,12 @@ def _visible_counts(session: Session, actor: Actor) -> dict[int, int]:
 
 
 @action("organization_list")
-def organization_list(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def organization_list(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     counts = _visible_counts(session, actor)
     agencies = sorted(list_agencies(session), key=lambda a: a.code)
-    offset, limit = _int(params, "offset", 0), _int(params, "limit", 1000)
+    offset, limit = param_int(params, "offset", 0), param_int(params, "limit", 1000)
     agencies = agencies[offset : offset + limit]
     if str(params.get("all_fields", "")).lower() in ("true", "1"):
         return [organization_dict(a, counts.get(a.id, 0)) for a in agencies]
@@ -155,7 +155,9 @@ def organization_list(session: Session, actor: Actor, params: dict[str, Any], ba
 
 
 @action("organization_show")
-def organization_show(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def organization_show(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     wanted = str(_param(params, "id")).upper()
     agency = session.scalar(select(Agency).where(Agency.code == wanted))
     if agency is None:
@@ -174,7 +176,9 @@ def organization_show(session: Session, actor: Actor, params: dict[str, Any], ba
 
 
 @action("datastore_search")
-def datastore_search(session: Session, actor: Actor, params: dict[str, Any], base: str) -> Any:
+def datastore_search(
+    session: Session, actor: Actor, params: dict[str, Any], base: str, settings: Settings
+) -> Any:
     resource_id = str(_param(params, "resource_id"))
     fields = _json_param(params, "fields", None)
     if isinstance(fields, str):
@@ -187,11 +191,10 @@ def datastore_search(session: Session, actor: Actor, params: dict[str, Any], bas
         q=_json_param(params, "q", ""),
         fields=fields,
         sort=str(params.get("sort") or ""),
-        limit=_int(params, "limit", DEFAULT_LIMIT),
-        offset=_int(params, "offset", 0),
+        limit=param_int(params, "limit", DEFAULT_LIMIT),
+        offset=param_int(params, "offset", 0),
         include_total=str(params.get("include_total", "true")).lower() != "false",
     )
-    settings = session.info["settings"]
     dataset, version, rows = versions.read_version(
         session, actor=actor, settings=settings, ref=resource_id
     )
@@ -275,8 +278,8 @@ async def _call(name: str, request: Request) -> Response:
 
     def run(params: dict[str, Any]) -> Any:
         with unit_of_work(request.app.state.session_factory) as session:
-            session.info["settings"] = request.app.state.settings
-            return function(session, _actor(session, request), params, base)
+            actor = _actor(session, request)
+            return function(session, actor, params, base, request.app.state.settings)
 
     try:
         result = await run_in_threadpool(run, await _params(request))

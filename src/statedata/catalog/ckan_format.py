@@ -173,7 +173,9 @@ def _take_terms(text: str, request: SearchRequest, source: str) -> str:
     return " ".join(word for word in rest.split() if word not in ("AND", "+", "*:*"))
 
 
-def _as_int(value: Any, name: str, default: int, maximum: int | None = None) -> int:
+def param_int(params: dict[str, Any], name: str, default: int, maximum: int | None = None) -> int:
+    """A whole-number parameter of a CKAN call, checked against 0 and ``maximum``."""
+    value = params.get(name)
     if value in (None, ""):
         return default
     try:
@@ -191,8 +193,8 @@ def search_request_from(params: dict[str, Any]) -> SearchRequest:
     request = SearchRequest()
     request.q = _take_terms(str(params.get("q") or ""), request, "q")
     _take_terms(str(params.get("fq") or ""), request, "fq")
-    request.limit = _as_int(params.get("rows"), "rows", 10, MAX_ROWS)
-    request.offset = _as_int(params.get("start"), "start", 0)
+    request.limit = param_int(params, "rows", 10, MAX_ROWS)
+    request.offset = param_int(params, "start", 0)
     sort = str(params.get("sort") or "score desc").strip().lower()
     first = sort.split(",")[0].strip()
     if first not in SORTS:

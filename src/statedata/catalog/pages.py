@@ -218,6 +218,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
     history = versions.list_versions(session, dataset=dataset)
     preview: list[dict[str, Any]] = []
     readable = decide(actor, Action.READ_DATASET, datasets.resource_of(dataset)).allowed
+    may_edit = datasets.may(actor, Action.EDIT_DATASET, dataset)
     if readable and dataset.current_version:
         _, _, rows = versions.read_version(
             session, actor=actor, settings=get_settings(request), ref=dataset.public_id
@@ -234,12 +235,10 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             "readable": readable,
             "schema": datasets.dictionary_of(dataset),
             "released": datasets.is_released(dataset),
-            "may_edit": datasets.may(actor, Action.EDIT_DATASET, dataset),
+            "may_edit": may_edit,
             "may_review": dataset.status == vocab.DatasetStatus.IN_REVIEW
             and datasets.may(actor, Action.REVIEW_DATASET, dataset),
-            "uploads": uploads.list_uploads(session, dataset=dataset, limit=5)
-            if datasets.may(actor, Action.EDIT_DATASET, dataset)
-            else [],
+            "uploads": uploads.list_uploads(session, dataset=dataset, limit=5) if may_edit else [],
             "jsonld": json.dumps(dataset_jsonld(dataset, base_url), indent=1).replace("</", "<\\/"),
             "periodicity": vocab.accrual_periodicity(dataset.update_frequency),
             "completeness": completeness_of(dataset),

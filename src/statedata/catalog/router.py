@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from statedata.catalog import datasets, inventory, lifecycle, uploads, versions
 from statedata.catalog.exports import data_json
@@ -20,6 +21,7 @@ from statedata.catalog.schemas import LoadRequest, UploadOut
 from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.core.db import run_after_commit, unit_of_work
 from statedata.core.errors import InvalidInput, TooLarge
+from statedata.identity.actor import Actor
 from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 from statedata.web.uploads import upload_to_dataset
@@ -190,7 +192,7 @@ def version_rows(
 
 
 def _download(
-    request: Request, session: Any, actor: Any, ref: str, number: int | None, kind: str
+    request: Request, session: Session, actor: Actor, ref: str, number: int | None, kind: str
 ) -> StreamingResponse:
     dataset, version, rows = versions.read_version(
         session, actor=actor, settings=get_settings(request), ref=ref, number=number

@@ -86,10 +86,11 @@ def _check(request: SearchRequest) -> None:
         raise InvalidInput(f"offset: {request.offset} must not be negative.")
 
 
-def _filtered(session: Session, actor: Actor, request: SearchRequest) -> Select[Any]:
+def _filtered(
+    session: Session, actor: Actor, request: SearchRequest, terms: list[str]
+) -> Select[Any]:
     """Dataset ids (with a score) that match the request and that the actor may see."""
     dialect = session.get_bind().dialect.name
-    terms = search_terms(request.q)
     if terms:
         match = match_sql(dialect, terms)
         matched = (
@@ -194,9 +195,10 @@ def search_datasets(
 ) -> SearchResult:
     """Datasets matching the request that the actor may see, ranked, one page of them, with facets."""
     _check(request)
-    filtered = _filtered(session, actor, request)
+    terms = search_terms(request.q)
+    filtered = _filtered(session, actor, request, terms)
     total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    page = _order(filtered, request.sort, bool(search_terms(request.q)))
+    page = _order(filtered, request.sort, bool(terms))
     page = page.limit(request.limit).offset(request.offset)
     ids = [row[0] for row in session.execute(page)]
     found = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(ids)))}

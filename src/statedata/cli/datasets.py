@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from statedata.catalog import datasets, uploads, versions
-from statedata.catalog.schemas import ColumnIn, LoadRequest
+from statedata.catalog import datasets, versions
+from statedata.catalog.local_loads import load_local_file
 from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.cli.context import open_instance
 from statedata.core.errors import InvalidInput
-from statedata.core.jobs import run_job
 from statedata.identity.actor import Actor
 
 app = typer.Typer(
@@ -89,32 +88,19 @@ def load(
     """Load a file as the dataset's next version, showing progress."""
     instance = open_instance()
     overrides = _parse_types(type_)
-    received = uploads.receive_local_file(instance.settings, file)
-    with instance.session() as session:
-        upload = uploads.register_upload(session, actor=CLI, ref=ref, received=received)
-        unknown = set(overrides) - {c["name"] for c in upload.inferred_columns}
-        if unknown:
-            raise InvalidInput(f"--type: the file has no column {sorted(unknown)[0]!r}.")
-        columns = [
-            ColumnIn(name=c["name"], type=overrides.get(c["name"], c["type"]))
-            for c in upload.inferred_columns
-        ]
-        job_id = versions.start_load(
-            session,
-            actor=CLI,
-            ref=ref,
-            upload_id=upload.id,
-            request=LoadRequest(
-                mode=mode, columns=columns, primary_key=primary_key or None, note=note
-            ),
-        ).id
     columns_shown = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns_shown) as bar:
         task = bar.add_task(f"loading {file.name}")
-        job = run_job(
-            job_id,
-            settings=instance.settings,
-            session_factory=instance.session_factory,
+        job = load_local_file(
+            instance.settings,
+            instance.session_factory,
+            actor=CLI,
+            ref=ref,
+            path=file,
+            mode=mode,
+            types=overrides,
+            primary_key=primary_key or None,
+            note=note,
             listener=lambda done, total, message: bar.update(task, description=message),
         )
     if job.status != "succeeded":

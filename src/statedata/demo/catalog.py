@@ -16,14 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog import datasets, lifecycle
-from statedata.catalog.schemas import LoadRequest
-from statedata.catalog.uploads import receive_local_file, register_upload
-from statedata.catalog.versions import start_load
+from statedata.catalog.local_loads import load_local_file
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import StatedataError
 from statedata.core.instance import get_fact, set_fact
-from statedata.core.jobs import run_job
 from statedata.demo.catalog_entries import COLUMNS, ENTRIES, DemoEntry
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
@@ -64,17 +61,9 @@ def _split_files(entry: DemoEntry, source: Path, scratch: Path) -> list[Path]:
 def _load(
     settings: Settings, factory: sessionmaker[Session], ref: str, path: Path, mode: str
 ) -> None:
-    received = receive_local_file(settings, path)
-    with unit_of_work(factory) as session:
-        upload = register_upload(session, actor=DEMO_ACTOR, ref=ref, received=received)
-        job_id = start_load(
-            session,
-            actor=DEMO_ACTOR,
-            ref=ref,
-            upload_id=upload.id,
-            request=LoadRequest(mode=mode, note="demo load"),
-        ).id
-    job = run_job(job_id, settings=settings, session_factory=factory)
+    job = load_local_file(
+        settings, factory, actor=DEMO_ACTOR, ref=ref, path=path, mode=mode, note="demo load"
+    )
     if job.status != "succeeded":
         raise StatedataError(f"demo catalog: loading {path.name} failed: {job.error}")
 
