@@ -161,6 +161,8 @@ def test_catalog_pages_pass_the_accessibility_checks(
         "/retired",
         "/agencies/DPH",
         "/inventory/DPH",
+        "/access-plan",
+        "/access-plan/DPH",
     ):
         visit(page, portal + path)
 

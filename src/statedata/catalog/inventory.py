@@ -74,27 +74,6 @@ def row_of(dataset: Dataset) -> dict[str, str]:
     return values
 
 
-def export_csv(datasets: list[Dataset]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(row_of(d) for d in datasets)
-    return buffer.getvalue().encode("utf-8")
-
-
-def export_xlsx(datasets: list[Dataset]) -> bytes:
-    from openpyxl import Workbook  # only spreadsheet exports pay for importing openpyxl
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("inventory")
-    sheet.append(list(COLUMNS))
-    for dataset in datasets:
-        sheet.append(list(row_of(dataset).values()))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _read_rows(content: bytes, fmt: str) -> list[dict[str, str]]:
     if fmt == "xlsx":
         from openpyxl import load_workbook

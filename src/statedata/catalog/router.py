@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
-from statedata.catalog import datasets, inventory, lifecycle, uploads, versions
+from statedata.catalog import access_plan, datasets, inventory, lifecycle, uploads, versions
 from statedata.catalog.exports import data_json
 from statedata.catalog.representation import (
     datapackage,
@@ -19,7 +19,8 @@ from statedata.catalog.representation import (
 )
 from statedata.catalog.schemas import LoadRequest, UploadOut
 from statedata.catalog.search import SearchRequest, search_datasets
-from statedata.core.db import run_after_commit, unit_of_work
+from statedata.catalog.spreadsheets import spreadsheet_response
+from statedata.core.db import run_after_commit, unit_of_work, utcnow
 from statedata.core.errors import InvalidInput, TooLarge
 from statedata.identity.actor import Actor
 from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
@@ -325,17 +326,13 @@ def read_inventory(agency: str, session: DbSession, actor: CurrentActor) -> dict
 def export_inventory(agency: str, kind: str, session: DbSession, actor: CurrentActor) -> Response:
     """The inventory as a spreadsheet (``inventory.csv`` or ``inventory.xlsx``)."""
     rows = inventory.inventory_rows(session, actor=actor, agency_code=agency)
-    name = f"{agency.upper()}-inventory.{kind}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if kind == "csv":
-        return Response(inventory.export_csv(rows), media_type="text/csv", headers=disposition)
-    if kind == "xlsx":
-        return Response(
-            inventory.export_xlsx(rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers=disposition,
-        )
-    raise InvalidInput(f"format: {kind!r} is not offered; use inventory.csv or inventory.xlsx.")
+    return spreadsheet_response(
+        kind=kind,
+        stem=f"{agency.upper()}-inventory",
+        sheet_name="inventory",
+        columns=inventory.COLUMNS,
+        rows=[inventory.row_of(d) for d in rows],
+    )
 
 
 @router.post("/inventory/{agency}/import")
@@ -374,3 +371,44 @@ def submit_inventory(
         "submitted_by": submission.submitted_by_name,
         "submitted_at": submission.submitted_at.isoformat(),
     }
+
+
+@router.get("/access-plan")
+def read_statewide_access_plan(session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """Every agency's open data access plan in numbers: items by status and the on-time rate."""
+    plans = access_plan.statewide_plans(session, actor=actor, today=utcnow().date())
+    return {
+        "agencies": [
+            {"agency": agency.code, "name": agency.name, **plan.summary()} for agency, plan in plans
+        ]
+    }
+
+
+@router.get("/access-plan/{agency}")
+def read_access_plan(agency: str, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """An agency's open data access plan: each inventory item you may see, when it will be
+    published, and its status (published, on_track, overdue, not_scheduled, not_for_publication)."""
+    plan = access_plan.agency_plan(session, actor=actor, agency_code=agency, today=utcnow().date())
+    code = agency.upper()
+    return {
+        "agency": code,
+        **plan.summary(),
+        "items": [item.as_dict() for item in plan.items],
+        "links": {
+            "csv": f"/api/v1/access-plan/{code}/access-plan.csv",
+            "xlsx": f"/api/v1/access-plan/{code}/access-plan.xlsx",
+        },
+    }
+
+
+@router.get("/access-plan/{agency}/access-plan.{kind}", response_class=Response)
+def export_access_plan(agency: str, kind: str, session: DbSession, actor: CurrentActor) -> Response:
+    """The access plan as a spreadsheet (``access-plan.csv`` or ``access-plan.xlsx``)."""
+    plan = access_plan.agency_plan(session, actor=actor, agency_code=agency, today=utcnow().date())
+    return spreadsheet_response(
+        kind=kind,
+        stem=f"{agency.upper()}-access-plan",
+        sheet_name="access plan",
+        columns=access_plan.COLUMNS,
+        rows=[item.cells() for item in plan.items],
+    )

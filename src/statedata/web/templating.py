@@ -27,7 +27,12 @@ templates.env.filters["when"] = _when
 
 def navigation(actor: Actor) -> list[tuple[str, str]]:
     """(label, path) of the header's links for this actor."""
-    items = [("Home", "/"), ("Data catalog", "/catalog"), ("Agencies", "/agencies")]
+    items = [
+        ("Home", "/"),
+        ("Data catalog", "/catalog"),
+        ("Agencies", "/agencies"),
+        ("Access plans", "/access-plan"),
+    ]
     if actor.is_authenticated:
         items.append(("Jobs", "/jobs"))
     if actor.role is Role.ADMIN:
