@@ -172,3 +172,35 @@ def _loopback_process(command: list[str], port: int) -> Iterator[None]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def serve_files(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> Iterator[str]:
+    """A plain HTTP server answering ``path -> (status, headers, body)``; yields its base URL.
+
+    ``routes`` may be changed while it runs (a source whose content changes between pulls).
+    """
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = routes.get(self.path, (404, {}, b"not here"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
-from statedata.catalog import ckan, plan_pages
+from statedata.catalog import ckan, plan_pages, source_pages
 from statedata.catalog import pages as catalog_pages
 from statedata.catalog import router as catalog_api
 from statedata.core.config import Settings, load_settings, prepare_home
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         catalog_api.exports,
         catalog_pages.router,
         plan_pages.router,
+        source_pages.router,
         ckan.router,
         portal.api,
         portal.pages,

@@ -173,6 +173,7 @@ def test_catalog_pages_pass_the_accessibility_checks(
         f"/datasets/{published}/edit",
         f"/datasets/{published}/dictionary",
         f"/datasets/{published}/upload",
+        f"/datasets/{published}/source",
         "/datasets/new",
     ):
         visit(page, portal + path)

@@ -114,6 +114,7 @@ def test_an_operator_sets_up_and_runs_an_instance(settings: Settings, tmp_path: 
         (("token", "revoke", "999"), "error: You have no token with id 999."),
         (("agency", "create", "d$s", "Bad"), "error: code: 'D$S' must be"),
         (("restore", "/nonexistent.tar.gz"), "error: backup: /nonexistent.tar.gz is not a file."),
+        (("dataset", "pull"), "error: ref: name one dataset, or pass --due"),
     ],
 )
 def test_bad_input_gets_one_clear_line(

@@ -11,7 +11,7 @@ from statedata.catalog.dictionary import checked_primary_key, edited_fields, tab
 from statedata.catalog.identifiers import is_public_id, new_public_id, slugify
 from statedata.catalog.models import Dataset
 from statedata.catalog.schemas import DatasetMetadata, parse_metadata
-from statedata.catalog.vocabulary import DatasetStatus
+from statedata.catalog.vocabulary import DatasetStatus, next_pull_time
 from statedata.core.audit import record_event, record_refusal
 from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
@@ -210,6 +210,9 @@ def update_metadata(session: Session, *, actor: Actor, ref: str, data: dict[str,
     _apply(session, dataset, metadata, changed)
     if "title" in changed:
         dataset.slug = _unused_slug(session, dataset.title, keep=dataset)
+    if "update_frequency" in changed and dataset.source_kind:
+        now = utcnow()  # a source follows its dataset's new frequency from now on
+        dataset.next_pull_at = next_pull_time(dataset.update_frequency, now, now)
     record_event(
         session,
         actor=actor,

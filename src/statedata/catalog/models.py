@@ -82,6 +82,7 @@ class Dataset(Base):
     source_mode: Mapped[str] = mapped_column(String(10), default="replace")
     last_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_pull_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_pull_job_id: Mapped[int | None] = mapped_column(Integer)  # a core_job id, kept as history
 
     # The current version, denormalized so that lists and search need no join.
     current_version: Mapped[int] = mapped_column(Integer, default=0)

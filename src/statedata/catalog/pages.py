@@ -43,6 +43,7 @@ from statedata.web.deps import (
     get_settings,
     require_form_csrf,
 )
+from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
 from statedata.web.uploads import upload_to_dataset
 
@@ -70,11 +71,6 @@ def _form_choices() -> dict[str, Any]:
         "classifications": [c.value for c in Classification],
         "open_data_statuses": [s.value for s in vocab.OpenDataStatus],
     }
-
-
-def _refusable(exc: StatedataError) -> bool:
-    """Errors a form shows again beside the fields; access errors go to the error page."""
-    return exc.status < 500 and not isinstance(exc, NotAuthenticated | Forbidden)
 
 
 @router.get("/catalog", response_class=HTMLResponse)
@@ -202,7 +198,7 @@ async def create_dataset_from_page(
             session, actor=actor, agency_code=str(form.get("agency", "")) or None, data=values
         )
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         session.rollback()
         return _metadata_form(request, session, actor, None, values, exc.detail, 422)
@@ -264,7 +260,7 @@ async def edit_from_page(
     try:
         dataset = datasets.update_metadata(session, actor=actor, ref=ref, data=values)
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         session.rollback()
         dataset = datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
@@ -317,7 +313,7 @@ async def dictionary_from_page(
             session, actor=actor, ref=ref, fields=fields, primary_key=primary_key
         )
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         flash(request, exc.detail)
         return RedirectResponse(f"/datasets/{dataset.public_id}/dictionary", status_code=303)
@@ -397,7 +393,7 @@ async def confirm_from_page(
     try:
         job = versions.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         flash(request, exc.detail)
         return RedirectResponse(f"/datasets/{ref}/uploads/{upload_id}", status_code=303)
@@ -410,7 +406,7 @@ def _lifecycle_post(request: Request, ref: str, work: Any, done: str) -> Respons
     try:
         dataset = work()
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         flash(request, exc.detail)
         return RedirectResponse(f"/datasets/{ref}", status_code=303)
@@ -552,7 +548,7 @@ async def inventory_import_from_page(
             fmt="xlsx" if name.lower().endswith(".xlsx") else "csv",
         )
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         session.rollback()
         flash(request, exc.detail)
@@ -577,7 +573,7 @@ def inventory_submit_from_page(
     try:
         inventory.submit_inventory(session, actor=actor, agency_code=code, year=year, note=note)
     except StatedataError as exc:
-        if not _refusable(exc):
+        if not shown_in_form(exc):
             raise
         flash(request, exc.detail)
     else:

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
-from statedata.catalog import access_plan, datasets, inventory, lifecycle, uploads, versions
+from statedata.catalog import (
+    access_plan,
+    datasets,
+    inventory,
+    lifecycle,
+    pulls,
+    sources,
+    uploads,
+    versions,
+)
 from statedata.catalog.exports import data_json
 from statedata.catalog.representation import (
     datapackage,
@@ -158,6 +167,44 @@ def load(
     job = versions.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
     queue = request.app.state.jobs
     job_id = job.id
+    run_after_commit(session, lambda: queue.enqueue(job_id))
+    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}"}}
+
+
+@router.get("/datasets/{ref}/source")
+def read_source(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """The dataset's configured source and its pull schedule (for those who may edit it)."""
+    return sources.source_view(datasets.get_dataset_for_edit(session, actor=actor, ref=ref))
+
+
+@router.put("/datasets/{ref}/source")
+def write_source(
+    ref: Ref,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    """Configure where the data is pulled from: ``kind`` (file, url, sql or empty to remove),
+    ``location`` (a path, a URL, or a SQLAlchemy URL), ``query`` (SQL sources), ``format``
+    (optional) and ``mode`` (replace, append, upsert). It is pulled on the update frequency."""
+    dataset = sources.configure_source(
+        session,
+        actor=actor,
+        settings=get_settings(request),
+        ref=ref,
+        config=sources.SourceConfig.from_body(body),
+    )
+    return sources.source_view(dataset)
+
+
+@router.post("/datasets/{ref}/source/pull", status_code=202)
+def pull_source(
+    ref: Ref, request: Request, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """Pull the configured source now, as a job that loads it as the next version."""
+    job_id = pulls.start_pull(session, actor=actor, ref=ref).id
+    queue = request.app.state.jobs
     run_after_commit(session, lambda: queue.enqueue(job_id))
     return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}"}}
 

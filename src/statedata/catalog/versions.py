@@ -90,13 +90,11 @@ def _check_fits(dataset: Dataset, mode: WriteMode, columns: list[Column]) -> Non
         )
 
 
-def start_load(
-    session: Session, *, actor: Actor, ref: str, upload_id: int, request: LoadRequest
-) -> Job:
-    """Check a load request and record the job that will run it (the caller enqueues the job)."""
-    upload = get_upload(session, actor=actor, ref=ref, upload_id=upload_id)
-    dataset = session.get(Dataset, upload.dataset_id)
-    assert dataset is not None
+def plan_load(
+    session: Session, *, upload: Upload, dataset: Dataset, request: LoadRequest
+) -> dict[str, Any]:
+    """Check that ``upload`` can be loaded into ``dataset`` as asked; returns the load's
+    parameters and marks the upload as loading."""
     if upload.status not in ("staged", "failed") or not Path(upload.stored_path).is_file():
         raise Conflict(f"upload {upload.id}: is {upload.status}; upload the file again.")
     mode = _parse_mode(request.mode)
@@ -109,20 +107,27 @@ def start_load(
             raise InvalidInput(f"primary_key: {name!r} is not a column of the file.")
     if mode is WriteMode.UPSERT and not primary_key:
         raise InvalidInput("primary_key: an upsert matches rows on a primary key; name it.")
-    job = create_job(
-        session,
-        actor=actor,
-        kind=LOAD_JOB,
-        params={
-            "dataset": dataset.public_id,
-            "upload_id": upload.id,
-            "mode": mode.value,
-            "columns": [{"name": c.name, "type": c.type} for c in columns],
-            "primary_key": list(primary_key),
-            "note": request.note,
-        },
-    )
-    upload.status, upload.error, upload.job_id = "loading", "", job.id
+    upload.status, upload.error = "loading", ""
+    return {
+        "dataset": dataset.public_id,
+        "upload_id": upload.id,
+        "mode": mode.value,
+        "columns": [{"name": c.name, "type": c.type} for c in columns],
+        "primary_key": list(primary_key),
+        "note": request.note,
+    }
+
+
+def start_load(
+    session: Session, *, actor: Actor, ref: str, upload_id: int, request: LoadRequest
+) -> Job:
+    """Check a load request and record the job that will run it (the caller enqueues the job)."""
+    upload = get_upload(session, actor=actor, ref=ref, upload_id=upload_id)
+    dataset = session.get(Dataset, upload.dataset_id)
+    assert dataset is not None
+    params = plan_load(session, upload=upload, dataset=dataset, request=request)
+    job = create_job(session, actor=actor, kind=LOAD_JOB, params=params)
+    upload.job_id = job.id
     return job
 
 
@@ -137,7 +142,7 @@ def _counted(batches: pa.RecordBatchReader, context: JobContext) -> pa.RecordBat
     return pa.RecordBatchReader.from_batches(batches.schema, counting())
 
 
-def _job_actor(session: Session, job_id: int) -> Actor:
+def job_actor(session: Session, job_id: int) -> Actor:
     job = session.get(Job, job_id)
     user = session.get(User, job.created_by_user_id) if job and job.created_by_user_id else None
     return actor_for(user, via="job", client_ip=None) if user else Actor.system("job")
@@ -146,7 +151,14 @@ def _job_actor(session: Session, job_id: int) -> Actor:
 @job_kind(LOAD_JOB)
 def load_upload_job(context: JobContext) -> dict[str, Any]:
     """Stream a staged upload into the table store and record the new version."""
-    params = context.params
+    return execute_load(context, context.params)
+
+
+def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Write the upload that :func:`plan_load` accepted as the next version, and record it.
+
+    A failure marks the upload failed with the reason and leaves the current version as it was.
+    """
     factory = context.session_factory
     with unit_of_work(factory) as session:
         upload = session.get(Upload, params["upload_id"])
@@ -155,7 +167,7 @@ def load_upload_job(context: JobContext) -> dict[str, Any]:
         path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
     context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
     try:
-        stored = _write(context, path, fmt, name)
+        stored = _write(context, params, path, fmt, name)
     except BaseException as exc:
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
@@ -163,7 +175,7 @@ def load_upload_job(context: JobContext) -> dict[str, Any]:
                 failed.status, failed.error = "failed", str(exc)
         raise
     with unit_of_work(factory) as session:
-        actor = _job_actor(session, context.job_id)
+        actor = job_actor(session, context.job_id)
         version = record_version(
             session,
             actor=actor,
@@ -180,8 +192,9 @@ def load_upload_job(context: JobContext) -> dict[str, Any]:
     return {"version": number, "rows": stored.rows, "url": url}
 
 
-def _write(context: JobContext, path: Path, fmt: str, name: str) -> StoredVersion:
-    params = context.params
+def _write(
+    context: JobContext, params: dict[str, Any], path: Path, fmt: str, name: str
+) -> StoredVersion:
     columns = [Column(c["name"], c["type"]) for c in params["columns"]]
     source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None, name=name)
     store = open_table_store(context.settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 CATEGORIES = (
@@ -112,3 +112,19 @@ def accrual_periodicity(update_frequency: str) -> str:
 def pull_interval(update_frequency: str) -> timedelta | None:
     """How often a configured source is pulled; None when the dataset is not on a schedule."""
     return UPDATE_FREQUENCIES.get(update_frequency, ("irregular", None))[1]
+
+
+def next_pull_time(update_frequency: str, scheduled: datetime, now: datetime) -> datetime | None:
+    """The first time after ``now`` on the schedule that ``scheduled`` is part of.
+
+    A pull that was missed (the server was down) runs once, not once per missed period; None
+    means the frequency has no schedule ("As needed") and sources are pulled on request only.
+    """
+    interval = pull_interval(update_frequency)
+    if interval is None:
+        return None
+    following = scheduled + interval
+    if following <= now:
+        missed = (now - following) // interval + 1
+        following += interval * missed
+    return following

@@ -1,4 +1,4 @@
-"""``statedata dataset create|list|load|versions|restore``: the catalog from the command line."""
+"""``statedata dataset create|list|load|pull|versions|restore``: the catalog from the command line."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from statedata.catalog import datasets, versions
+from statedata.catalog import datasets, pulls, versions
 from statedata.catalog.local_loads import load_local_file
 from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.cli.context import open_instance
 from statedata.core.errors import InvalidInput
+from statedata.core.jobs import Job, run_job
 from statedata.identity.actor import Actor
 
 app = typer.Typer(
@@ -108,6 +109,44 @@ def load(
         raise typer.Exit(code=1)
     result = job.result or {}
     typer.echo(f"version {result.get('version')}: {result.get('rows', 0):,} rows")
+
+
+@app.command("pull")
+def pull(
+    ref: str = typer.Argument("", help="The dataset's public id or slug (or use --due)."),
+    due: bool = typer.Option(
+        False, "--due", help="Pull every source whose scheduled time has come (for cron)."
+    ),
+) -> None:
+    """Pull a dataset's configured source now and load it as the next version."""
+    instance = open_instance()
+    settings, factory = instance.settings, instance.session_factory
+    if due == bool(ref):
+        raise InvalidInput("ref: name one dataset, or pass --due for every source that is due.")
+    finished: list[Job] = []
+
+    def run(job_id: int) -> None:
+        finished.append(run_job(job_id, settings=settings, session_factory=factory))
+
+    if due:
+        pulls.enqueue_due_pulls(settings, factory, run)
+    else:
+        with instance.session() as session:
+            job_id = pulls.start_pull(session, actor=CLI, ref=ref).id
+        run(job_id)
+    for job in finished:
+        dataset = job.params.get("dataset")
+        if job.status == "succeeded":
+            result = job.result or {}
+            typer.echo(
+                f"{dataset}: version {result.get('version')}, {result.get('rows', 0):,} rows"
+            )
+        else:
+            typer.echo(f"{dataset}: error: {job.error}", err=True)
+    if due and not finished:
+        typer.echo("no source is due")
+    if any(job.status != "succeeded" for job in finished):
+        raise typer.Exit(code=1)
 
 
 @app.command("versions")

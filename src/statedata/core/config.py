@@ -63,6 +63,25 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest file a person may upload (bytes); larger uploads are refused with 413.",
     )
+    source_folders: str = Field(
+        default="",
+        description=(
+            "Folders that pulled file sources (and SQLite source databases) may read, separated by "
+            "':'. Empty means home/sources. Nothing outside them can be pulled."
+        ),
+    )
+    source_allow_private_networks: bool = Field(
+        default=False,
+        description=(
+            "Allow URL sources on loopback, private and link-local addresses (off, so that a "
+            "source cannot reach the portal's own network)."
+        ),
+    )
+    source_timeout_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long a pull may wait for a URL's server or a source database to answer.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description=(
@@ -164,6 +183,14 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def source_roots(self) -> list[Path]:
+        """The folders file sources may be read from, resolved."""
+        parts = [p for p in self.source_folders.split(":") if p.strip()]
+        if not parts:
+            return [self.home / "sources"]
+        return [Path(p).expanduser().resolve() for p in parts]
 
     @property
     def uploads_dir(self) -> Path:

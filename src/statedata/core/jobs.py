@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -96,6 +96,9 @@ class JobContext:
 
 JobFunction = Callable[[JobContext], dict[str, Any]]
 _REGISTRY: dict[str, JobFunction] = {}
+# Work the queue starts on a clock: (settings, session factory, enqueue a recorded job) -> None.
+PeriodicFunction = Callable[[Settings, "sessionmaker[Session]", Callable[[int], None]], object]
+_PERIODIC: dict[str, tuple[int, PeriodicFunction]] = {}
 
 
 def job_kind(kind: str) -> Callable[[JobFunction], JobFunction]:
@@ -108,6 +111,22 @@ def job_kind(kind: str) -> Callable[[JobFunction], JobFunction]:
     return register
 
 
+def periodic(
+    name: str, *, every_minutes: int = 1
+) -> Callable[[PeriodicFunction], PeriodicFunction]:
+    """Register a function the queue's consumer calls every few minutes (e.g. to start pulls).
+
+    It should record jobs and hand them to ``enqueue`` rather than do long work itself, and it must
+    be safe to run twice at once (two workers on Redis each run the clock).
+    """
+
+    def register(function: PeriodicFunction) -> PeriodicFunction:
+        _PERIODIC[name] = (every_minutes, function)
+        return function
+
+    return register
+
+
 def registered_kinds() -> list[str]:
     _load_job_modules()
     return sorted(_REGISTRY)
@@ -115,6 +134,7 @@ def registered_kinds() -> list[str]:
 
 def _load_job_modules() -> None:
     # Job kinds register on import; importing here keeps the registry complete in any process.
+    import statedata.catalog.pulls
     import statedata.catalog.versions
     import statedata.demo.jobs  # noqa: F401
 
@@ -234,6 +254,20 @@ class JobQueue:
         self.session_factory = session_factory
         self.huey = make_huey(settings)
         self._task = self.huey.task(name="statedata.run_job")(self._execute)
+        _load_job_modules()
+        for name, (minutes, function) in sorted(_PERIODIC.items()):
+            self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(
+                self._periodic_runner(name, function)
+            )
+
+    def _periodic_runner(self, name: str, function: PeriodicFunction) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                function(self.settings, self.session_factory, self.enqueue)
+            except Exception:  # the clock keeps ticking; the next run tries again
+                log.exception("periodic task %s failed", name)
+
+        return run
 
     def _execute(self, job_id: int) -> str:
         return run_job(job_id, settings=self.settings, session_factory=self.session_factory).status

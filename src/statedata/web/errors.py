@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from statedata.core.errors import StatedataError
+from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError
 from statedata.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ TITLES = {
     429: "Too many requests",
     500: "Server error",
 }
+
+
+def shown_in_form(exc: StatedataError) -> bool:
+    """Errors a form shows again beside the fields; access errors go to the error page."""
+    return exc.status < 500 and not isinstance(exc, NotAuthenticated | Forbidden)
 
 
 def wants_json(request: Request) -> bool:
