@@ -4,6 +4,7 @@ and what a CKAN client and a harvester see of it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import ckanapi
 import pytest
@@ -12,11 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
+from statedata.catalog.access_plan import agency_plan
 from statedata.catalog.models import Dataset, DatasetVersion
+from statedata.catalog.pulls import enqueue_due_pulls
 from statedata.core.config import Settings
+from statedata.core.jobs import run_job
 from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.catalog_entries import ENTRIES
 from statedata.demo.generator import generate_demo
+from statedata.identity.actor import Actor
 from tests.catalog.test_exports import dcat_validator
 from tests.servers import serve_app
 
@@ -92,3 +97,26 @@ def test_the_demo_data_json_validates_and_holds_no_person_level_data(demo: Setti
     assert not list(dcat_validator().iter_errors(document))
     assert len(document["dataset"]) == 5
     assert not any("certificate" in d["title"].lower() for d in document["dataset"])
+
+
+def test_the_demo_pulls_a_dataset_on_schedule_and_has_an_access_plan(
+    demo: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        pulled = session.scalars(select(Dataset).where(Dataset.source_kind != "")).one()
+        ref, before, due = pulled.public_id, pulled.current_version, pulled.next_pull_at
+    assert due is not None
+    finished = []
+
+    def run(job_id: int) -> None:
+        finished.append(run_job(job_id, settings=demo, session_factory=session_factory))
+
+    assert len(enqueue_due_pulls(demo, session_factory, run, now=due)) == 1
+    assert finished[0].status == "succeeded", finished[0].error
+    with session_factory() as session:
+        dataset = session.scalars(select(Dataset).where(Dataset.public_id == ref)).one()
+        assert dataset.current_version == before + 1 and dataset.last_pulled_at is not None
+        plan = agency_plan(
+            session, actor=Actor.system("test"), agency_code="SDE", today=date(2026, 11, 24)
+        )
+    assert [item.status.value for item in plan.items if item.planned] == ["overdue"]

@@ -7,6 +7,7 @@ as the demo's system actor, so the demo exercises the real paths.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog import datasets, lifecycle
 from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.sources import SourceConfig, configure_source
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import StatedataError
@@ -123,7 +125,27 @@ def publish_entry(settings: Settings, factory: sessionmaker[Session], entry: Dem
                 ref=ref,
                 reason="Replaced by Motor vehicle crashes by town and month.",
             )
+    if entry.pulled:
+        _pull_from_source_folder(settings, factory, ref, entry)
     return ref
+
+
+def _pull_from_source_folder(
+    settings: Settings, factory: sessionmaker[Session], ref: str, entry: DemoEntry
+) -> None:
+    """Point the dataset at a copy of its file in the source folder, pulled on its frequency."""
+    folder = settings.source_roots[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / entry.file
+    shutil.copyfile(settings.demo_dir / entry.file, target)
+    with unit_of_work(factory) as session:
+        configure_source(
+            session,
+            actor=DEMO_ACTOR,
+            settings=settings,
+            ref=ref,
+            config=SourceConfig(kind="file", location=str(target), mode="replace"),
+        )
 
 
 def publish_demo_catalog(

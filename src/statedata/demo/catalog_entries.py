@@ -45,6 +45,7 @@ class DemoEntry:
     status: str = "published"
     select: str = "*"  # a projection or aggregate over the file (drafts made from person data)
     group_by: str = ""
+    pulled: bool = False  # also pulled from a copy of its file in the source folder
 
 
 PUBLIC_AGGREGATE = {"classification": "public", "open_data_status": "published"}
@@ -150,6 +151,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
             "naics": "Industry (NAICS code)",
         },
         ("record_id",),
+        pulled=True,
     ),
     DemoEntry(
         "dol_employers.parquet",
@@ -289,6 +291,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         {
             **PUBLIC_AGGREGATE,
             "open_data_status": "planned",
+            "planned_publication_date": "2026-09-30",  # missed: the access plan shows it overdue
             "category": "Education",
             "row_label": "District, school year and grade",
             "update_frequency": "Annually",
@@ -313,6 +316,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         {
             **PUBLIC_AGGREGATE,
             "open_data_status": "planned",
+            "planned_publication_date": "2027-06-30",
             "category": "Transportation",
             "row_label": "Town",
             "update_frequency": "Annually",
