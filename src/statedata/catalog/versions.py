@@ -35,10 +35,10 @@ from statedata.identity.actor import Actor
 from statedata.identity.models import User
 from statedata.identity.policy import Action, authorize
 from statedata.identity.users import actor_for
-from statedata.storage.lake import open_table_store, rows_checksum
+from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
-from statedata.storage.store import StoredVersion, WriteMode
+from statedata.storage.store import StoredVersion, TableStore, WriteMode
 
 LOAD_JOB = "catalog.load"
 RETYPABLE_FORMATS = ("csv", "tsv")
@@ -131,10 +131,14 @@ def start_load(
     return job
 
 
-def _counted(batches: pa.RecordBatchReader, context: JobContext) -> pa.RecordBatchReader:
+def _counted(
+    batches: pa.RecordBatchReader, context: JobContext, checksum: RowsChecksum | None
+) -> pa.RecordBatchReader:
     def counting() -> Iterator[pa.RecordBatch]:
         done = 0
         for batch in batches:
+            if checksum is not None:
+                checksum.add(batch)
             done += batch.num_rows
             context.progress(done, None, f"{done:,} rows read")
             yield batch
@@ -166,14 +170,19 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             raise NotFound(f"upload {params['upload_id']} no longer exists.")
         path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
     context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
+    # Replace and append checksum the rows as they pass; an upsert's rows are known only after.
+    streamed = RowsChecksum() if params["mode"] in ("replace", "append") else None
     try:
-        stored = _write(context, params, path, fmt, name)
+        stored = _write(context, params, path, fmt, name, streamed)
     except BaseException as exc:
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
             if failed is not None:
                 failed.status, failed.error = "failed", str(exc)
         raise
+    finally:
+        if streamed is not None:
+            streamed.close()
     with unit_of_work(factory) as session:
         actor = job_actor(session, context.job_id)
         version = record_version(
@@ -186,6 +195,7 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             upload_id=params["upload_id"],
             note=params["note"],
             primary_key=params["primary_key"],
+            streamed=streamed,
         )
         number, url = version.number, f"/datasets/{params['dataset']}"
     context.log(f"version {number}: {stored.rows:,} rows")
@@ -193,14 +203,19 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write(
-    context: JobContext, params: dict[str, Any], path: Path, fmt: str, name: str
+    context: JobContext,
+    params: dict[str, Any],
+    path: Path,
+    fmt: str,
+    name: str,
+    checksum: RowsChecksum | None,
 ) -> StoredVersion:
     columns = [Column(c["name"], c["type"]) for c in params["columns"]]
     source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None, name=name)
     store = open_table_store(context.settings)
     return store.write(
         params["dataset"],
-        _counted(source.batches, context),
+        _counted(source.batches, context, checksum),
         mode=WriteMode(params["mode"]),
         primary_key=params["primary_key"] or None,
     )
@@ -225,8 +240,14 @@ def record_version(
     note: str = "",
     primary_key: list[str] | None = None,
     restored_from: int | None = None,
+    streamed: RowsChecksum | None = None,
 ) -> DatasetVersion:
-    """Record what the store just committed as the dataset's next version."""
+    """Record what the store just committed as the dataset's next version.
+
+    Args:
+        streamed: the checksum of the rows the load wrote, taken as they passed (replace and
+            append); without it the stored version is read once more to checksum it.
+    """
     dataset = session.scalar(select(Dataset).where(Dataset.public_id == dataset_ref))
     if dataset is None:
         raise NotFound(f"No dataset is called {dataset_ref!r}.")
@@ -242,7 +263,7 @@ def record_version(
         bytes=stored.bytes,
         source_name=upload.file_name if upload else "",
         source_checksum=upload.checksum if upload else "",
-        rows_checksum=rows_checksum(store.dataset(dataset.public_id, stored.version)),
+        rows_checksum=_checksum_of(session, dataset, store, stored, mode, streamed),
         columns=[{"name": c.name, "type": c.type} for c in stored.columns],
         schema_change=diff_schemas(previous, stored.columns).as_dict(),
         restored_from=restored_from,
@@ -271,6 +292,24 @@ def record_version(
         detail={"version": version.number, "mode": mode, "rows": stored.rows},
     )
     return version
+
+
+def _checksum_of(
+    session: Session,
+    dataset: Dataset,
+    store: TableStore,
+    stored: StoredVersion,
+    mode: str,
+    streamed: RowsChecksum | None,
+) -> str:
+    previous: str | None = None
+    if mode == "append" and dataset.current_version:
+        previous = get_version(session, dataset=dataset, number=None).rows_checksum
+    if streamed is not None and mode in ("replace", "append"):
+        checksum = streamed.value(previous)
+        if int(checksum.split(":")[0]) == stored.rows:  # else something else wrote too: read it
+            return checksum
+    return rows_checksum(store.dataset(dataset.public_id, stored.version))
 
 
 def list_versions(session: Session, *, dataset: Dataset) -> list[DatasetVersion]:
