@@ -228,6 +228,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         },
         {"employer_name": "Employer's name", "wages": "Wages paid in the quarter (dollars)"},
         ("record_id",),
+        status="draft",  # still being described by DOL's steward
     ),
     DemoEntry(
         "dmv_licenses.parquet",
