@@ -56,12 +56,12 @@ def test_a_type_error_deep_in_the_file_names_row_column_and_value(
         client,
         steward,
         ref,
-        write_big_csv(tmp_path / "bad.csv", 250_000, bad_row=234_021),
+        write_big_csv(tmp_path / "bad.csv", 750_000, bad_row=734_021),
         columns=BIGINT_COLUMNS,
     )
 
     assert failed["job"]["status"] == "failed"
-    message = "bad.csv: row 234,021, column 'score': value 'abc' is not a valid BIGINT."
+    message = "bad.csv: row 734,021, column 'score': value 'abc' is not a valid BIGINT."
     assert failed["job"]["error"] == message
     upload = client.get(f"/api/v1/datasets/{ref}/uploads/{failed['upload']['id']}").json()
     assert (upload["status"], upload["error"]) == ("failed", message)
