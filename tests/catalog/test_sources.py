@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -398,6 +398,21 @@ def test_only_editors_see_and_pull_a_source(
     assert anonymous.get(f"/api/v1/datasets/{public}/source").status_code in (401, 403)
 
 
+def configure_file(
+    settings: Settings, factory: sessionmaker[Session], ref: str, path: Path
+) -> datetime | None:
+    """Point ``ref`` at a file source as the operator; returns the next pull time."""
+    with unit_of_work(factory) as session:
+        dataset = configure_source(
+            session,
+            actor=Actor.system("test"),
+            settings=settings,
+            ref=ref,
+            config=SourceConfig(kind="file", location=str(path)),
+        )
+        return dataset.next_pull_at
+
+
 def _jobs_run(settings: Settings, factory: sessionmaker[Session], started: list[Job]) -> Any:
     def enqueue(job_id: int) -> None:
         started.append(run_job(job_id, settings=settings, session_factory=factory))
@@ -417,16 +432,8 @@ def test_sources_are_pulled_on_the_update_frequency_once_per_due_time(
         update_frequency="Daily",
     )
     write_csv(folder / "daily.csv", [(1, "a", 2), (2, "b", 3)])
-    system = Actor.system("test")
     before = utcnow()
-    with unit_of_work(session_factory) as session:
-        configure_source(
-            session,
-            actor=system,
-            settings=settings,
-            ref=ref,
-            config=SourceConfig(kind="file", location=str(folder / "daily.csv")),
-        )
+    configure_file(settings, session_factory, ref, folder / "daily.csv")
     with unit_of_work(session_factory) as session:
         scheduled = session.query(Dataset).filter_by(public_id=ref).one().next_pull_at
     assert scheduled is not None
@@ -462,15 +469,7 @@ def test_as_needed_sources_are_never_due_and_the_queue_runs_the_clock_every_minu
         title="Ad hoc",
         update_frequency="As needed",
     )
-    with unit_of_work(session_factory) as session:
-        dataset = configure_source(
-            session,
-            actor=Actor.system("test"),
-            settings=settings,
-            ref=ref,
-            config=SourceConfig(kind="file", location=str(folder / "adhoc.csv")),
-        )
-        assert dataset.next_pull_at is None
+    assert configure_file(settings, session_factory, ref, folder / "adhoc.csv") is None
     far = utcnow() + timedelta(days=3650)
     assert enqueue_due_pulls(settings, session_factory, print, now=far) == []
 
@@ -517,14 +516,7 @@ def test_the_command_line_pulls_one_source_or_every_due_one(
 ) -> None:
     ref = make_dataset(session_factory, settings, tmp_path, agency="DPH", title="Counts")
     write_csv(folder / "counts.csv", [(1, "a", 2), (2, "b", 3), (3, "c", 4)])
-    with unit_of_work(session_factory) as session:
-        configure_source(
-            session,
-            actor=Actor.system("test"),
-            settings=settings,
-            ref=ref,
-            config=SourceConfig(kind="file", location=str(folder / "counts.csv")),
-        )
+    configure_file(settings, session_factory, ref, folder / "counts.csv")
 
     assert ok(run(settings, "dataset", "pull", ref)).strip() == f"{ref}: version 2, 3 rows"
     assert ok(run(settings, "dataset", "pull", "--due")).strip() == "no source is due"

@@ -66,21 +66,6 @@ class PlanItem:
     on_time: bool | None  # None when there was no planned date to keep
     days_overdue: int
 
-    def cells(self) -> dict[str, str]:
-        """The item as text cells for CSV and Excel."""
-        return {
-            "public_id": self.public_id,
-            "title": self.title,
-            "classification": self.classification,
-            "is_high_value": "yes" if self.is_high_value else "no",
-            "open_data_status": self.open_data_status,
-            "planned_publication_date": self.planned.isoformat() if self.planned else "",
-            "status": self.status.value,
-            "published_on": self.published_on.isoformat() if self.published_on else "",
-            "on_time": "" if self.on_time is None else ("yes" if self.on_time else "no"),
-            "days_overdue": str(self.days_overdue) if self.days_overdue else "",
-        }
-
     def as_dict(self) -> dict[str, object]:
         return {
             "public_id": self.public_id,
@@ -94,6 +79,19 @@ class PlanItem:
             "on_time": self.on_time,
             "days_overdue": self.days_overdue,
         }
+
+    def cells(self) -> dict[str, str]:
+        """The item as text cells for CSV and Excel (no days overdue is an empty cell)."""
+        values = self.as_dict() | {"days_overdue": self.days_overdue or None}
+        return {name: _cell(values[name]) for name in COLUMNS}
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def is_public(dataset: Dataset) -> bool:

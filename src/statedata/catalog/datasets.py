@@ -210,9 +210,8 @@ def update_metadata(session: Session, *, actor: Actor, ref: str, data: dict[str,
     _apply(session, dataset, metadata, changed)
     if "title" in changed:
         dataset.slug = _unused_slug(session, dataset.title, keep=dataset)
-    if "update_frequency" in changed and dataset.source_kind:
-        now = utcnow()  # a source follows its dataset's new frequency from now on
-        dataset.next_pull_at = next_pull_time(dataset.update_frequency, now, now)
+    if "update_frequency" in changed:
+        schedule_next_pull(dataset)  # a source follows its dataset's new frequency from now on
     record_event(
         session,
         actor=actor,
@@ -222,6 +221,15 @@ def update_metadata(session: Session, *, actor: Actor, ref: str, data: dict[str,
         detail={"fields": sorted(changed)},
     )
     return dataset
+
+
+def schedule_next_pull(dataset: Dataset) -> None:
+    """Set the next pull one period from now (none without a source or a regular frequency)."""
+    now = utcnow()
+    has_schedule = dataset.source_kind
+    dataset.next_pull_at = (
+        next_pull_time(dataset.update_frequency, now, now) if has_schedule else None
+    )
 
 
 def update_dictionary(

@@ -6,7 +6,6 @@ source needs to fit in memory; every path counts bytes against ``STATEDATA_UPLOA
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +30,7 @@ from statedata.catalog.sources import (
 from statedata.catalog.uploads import (
     CHUNK_BYTES,
     ReceivedFile,
-    new_upload_path,
+    UploadWriter,
     receive_chunks,
     too_large,
 )
@@ -209,30 +208,26 @@ def _query_batches(settings: Settings, config: SourceConfig) -> Iterator[pa.Reco
 
 
 def _fetch_query(settings: Settings, config: SourceConfig, *, name: str, log: Log) -> ReceivedFile:
-    path = new_upload_path(settings)
+    # The upload writer counts, limits and hashes the Parquet bytes as Arrow writes them.
+    sink = UploadWriter(settings)
     writer: pq.ParquetWriter | None = None
     rows = 0
     try:
+        sink.open(f"{name}.parquet")
         for batch in _query_batches(settings, config):
             if writer is None:
-                writer = pq.ParquetWriter(path, batch.schema)
+                writer = pq.ParquetWriter(sink, batch.schema)
             writer.write_batch(batch)
             rows += batch.num_rows
-            if path.stat().st_size > settings.upload_max_bytes:
-                raise too_large(settings)
         if writer is None or rows == 0:
             raise InvalidInput("query: returned no rows; nothing was loaded.")
         writer.close()
         writer = None
+        sink.close()
     except BaseException:
         if writer is not None:
             writer.close()
-        path.unlink(missing_ok=True)
+        sink.discard()
         raise
     log(f"query returned {rows:,} rows")
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return ReceivedFile(path, f"{name}.parquet", size, f"sha256:{digest.hexdigest()}")
+    return sink.received()

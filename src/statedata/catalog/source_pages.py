@@ -30,13 +30,14 @@ def _source_form(
     status_code: int = 200,
 ) -> Response:
     last_job = session.get(Job, dataset.last_pull_job_id) if dataset.last_pull_job_id else None
+    source = sources.source_view(dataset)
     return render(
         request,
         "source.html",
         {
             "dataset": dataset,
-            "source": sources.source_view(dataset),
-            "values": values or sources.source_view(dataset),
+            "source": source,
+            "values": values or source,
             "last_job": last_job,
             "formats": FORMATS,
             "folders": get_settings(request).source_roots,

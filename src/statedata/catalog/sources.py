@@ -26,12 +26,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import RESOURCE_TYPE, get_dataset_for_edit
+from statedata.catalog.datasets import RESOURCE_TYPE, get_dataset_for_edit, schedule_next_pull
 from statedata.catalog.models import Dataset
-from statedata.catalog.vocabulary import next_pull_time
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
-from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput
 from statedata.identity.actor import Actor
 from statedata.storage.readers import FORMATS
@@ -217,7 +215,7 @@ def configure_source(
     dataset.source_kind, dataset.source_location = config.kind, config.location
     dataset.source_query, dataset.source_format = config.query, config.format
     dataset.source_mode = config.mode
-    reschedule(dataset)
+    schedule_next_pull(dataset)
     record_event(
         session,
         actor=actor,
@@ -227,15 +225,6 @@ def configure_source(
         detail={"kind": config.kind, "location": config.location},
     )
     return dataset
-
-
-def reschedule(dataset: Dataset) -> None:
-    """Set the next pull one period from now (none without a source or a regular frequency)."""
-    now = utcnow()
-    if not dataset.source_kind:
-        dataset.next_pull_at = None
-        return
-    dataset.next_pull_at = next_pull_time(dataset.update_frequency, now, now)
 
 
 def source_view(dataset: Dataset) -> dict[str, Any]:

@@ -74,12 +74,21 @@ class UploadWriter:
         self.handle = self.path.open("wb")
 
     def write(self, data: bytes) -> None:
+        data = bytes(data)  # Arrow hands over buffers, not bytes
         self.size += len(data)
         if self.size > self.settings.upload_max_bytes:
             raise too_large(self.settings)
         self.digest.update(data)
         assert self.handle is not None, "open() first"
         self.handle.write(data)
+
+    @property
+    def closed(self) -> bool:
+        return self.handle is None or self.handle.closed
+
+    def tell(self) -> int:
+        """Bytes written so far (lets Arrow's Parquet writer write into this)."""
+        return self.size
 
     def close(self) -> None:
         if self.handle is not None:
