@@ -23,8 +23,13 @@ from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
 from statedata.portal import api_reference
 from statedata.portal import pages as portal
+from statedata.query import router as query_api
+from statedata.query import socrata
+from statedata.query.engine import close_engines
+from statedata.query.usage import UsageCounter
 from statedata.web.errors import install_error_handlers
 from statedata.web.headers import SecurityHeadersMiddleware
+from statedata.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "statedata_session"
@@ -55,11 +60,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
                 )
             consumer = app.state.jobs.start_consumer()
             log.info("job consumer started with %s workers", settings.jobs_workers)
+        app.state.usage.start()
         try:
             yield
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            app.state.usage.stop()
+            close_engines(settings)
             engine.dispose()
 
     app = FastAPI(
@@ -75,6 +83,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.jobs = JobQueue(settings, session_factory)
+    app.state.usage = UsageCounter(session_factory)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_anonymous, settings.rate_limit_token)
     app.state.oauth = oidc.make_oauth(settings) if settings.oidc_enabled else None
 
     app.add_middleware(
@@ -91,6 +101,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         identity_api.router,
         catalog_api.router,
         catalog_api.exports,
+        query_api.router,
+        socrata.router,
         catalog_pages.router,
         plan_pages.router,
         source_pages.router,

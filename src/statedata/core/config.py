@@ -82,6 +82,46 @@ class Settings(BaseSettings):
         ge=1,
         description="How long a pull may wait for a URL's server or a source database to answer.",
     )
+    query_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Longest a data API query (a page, a count, facets, a SQL workspace statement) may run "
+            "before it is stopped with a 400. Streamed downloads are not cut off."
+        ),
+    )
+    query_max_rows: int = Field(
+        default=50_000,
+        ge=1,
+        description="Most rows one API page or SQL workspace result may hold ($limit's ceiling).",
+    )
+    query_threads: int = Field(
+        default=2,
+        ge=1,
+        le=256,
+        description="Threads DuckDB uses for data API queries, per process.",
+    )
+    query_memory_limit: str = Field(
+        default="512MB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        description="Memory DuckDB may use for data API queries, per process (it spills beyond).",
+    )
+    query_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Data API queries one process runs at once; more wait for a free slot.",
+    )
+    rate_limit_anonymous: int = Field(
+        default=600,
+        ge=1,
+        description="API requests per minute from one address without a token (429 beyond).",
+    )
+    rate_limit_token: int = Field(
+        default=6000,
+        ge=1,
+        description="API requests per minute for one API or app token (X-App-Token or Bearer).",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description=(

@@ -64,3 +64,21 @@ class TooLarge(StatedataError):
 
     status = 413
     title = "Too large"
+
+
+class BadQuery(StatedataError):
+    """A query (SoQL clause, SQL statement, parameter) was refused; the message names the token."""
+
+    status = 400
+    title = "Bad query"
+
+
+class TooManyRequests(StatedataError):
+    """The caller went over its request rate; ``retry_after`` says when to try again."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

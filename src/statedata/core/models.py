@@ -8,6 +8,7 @@ from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
 from statedata.identity.models import Agency, ApiToken, User, WebSession
+from statedata.query.models import DatasetUsage, SavedQuery
 
 metadata = Base.metadata
 
@@ -16,10 +17,12 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Dataset",
+    "DatasetUsage",
     "DatasetVersion",
     "InstanceFact",
     "InventorySubmission",
     "Job",
+    "SavedQuery",
     "Upload",
     "User",
     "WebSession",

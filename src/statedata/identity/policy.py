@@ -97,6 +97,7 @@ class Grant:
 
     resource_type: str
     resource_id: str
+    columns: tuple[str, ...] = ()  # PII columns the grant lets its holder see unmasked
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,24 @@ def _decide_dataset_read(actor: Actor, resource: Resource, grants: tuple[Grant, 
     return Decision(
         False, f"{resource.classification or 'this'} data needs a role or grant you do not have"
     )
+
+
+def masked_columns(
+    actor: Actor, resource: Resource, pii_columns: frozenset[str], grants: tuple[Grant, ...] = ()
+) -> frozenset[str]:
+    """The PII columns this actor reads masked: the agency's own keepers and admins see them, a
+    grant shows the columns it names, everyone else (the public included) sees them masked."""
+    if not pii_columns or actor.is_system or actor.role is Role.ADMIN:
+        return frozenset()
+    if actor.role in AGENCY_KEEPERS and resource.agency_id == actor.agency_id:
+        return frozenset()
+    granted = {
+        c
+        for g in grants
+        if g.resource_type == resource.type and g.resource_id == resource.id
+        for c in g.columns
+    }
+    return pii_columns - granted
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,19 @@ def actor_for_token(session: Session, *, secret: str, client_ip: str | None) -> 
         raise NotAuthenticated(problem or "The API token is not valid.")
     token.last_used_at = utcnow()
     return actor_for(token.user, via="token", client_ip=client_ip, scopes=frozenset(token.scopes))
+
+
+def live_token_id(session: Session, *, secret: str) -> int | None:
+    """The id of a live token (not revoked, not expired, its account active), else None.
+
+    Used for app tokens, which only raise a caller's rate limit and never act as the user.
+    """
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if (
+        token is None
+        or token.revoked_at is not None
+        or token.expires_at <= utcnow()
+        or not token.user.is_active
+    ):
+        return None
+    return token.id

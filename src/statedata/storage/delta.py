@@ -11,12 +11,17 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from statedata.core.errors import InvalidInput, NotFound, StatedataError
 from statedata.storage.schema import Column, columns_of
 from statedata.storage.store import StoredVersion, WriteMode
+
+# Row groups of 64k rows rather than delta-rs's default (a whole file in one group): a page of rows
+# decodes one small group instead of a million rows, and statistics skip more (the data API's
+# filtered pages and top-N sorts ran 2-3x faster on a 1M-row table).
+WRITER_PROPERTIES = WriterProperties(max_row_group_size=65_536)
 
 
 def _quoted(name: str) -> str:
@@ -97,14 +102,24 @@ class DeltaTableStore:
             table = self._table(key)
             (
                 table.merge(
-                    batches, predicate=predicate, source_alias="source", target_alias="target"
+                    batches,
+                    predicate=predicate,
+                    source_alias="source",
+                    target_alias="target",
+                    writer_properties=WRITER_PROPERTIES,
                 )
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .execute()
             )
         elif mode is WriteMode.APPEND and self.exists(key):
-            write_deltalake(uri, batches, mode="append", storage_options=self.storage_options)
+            write_deltalake(
+                uri,
+                batches,
+                mode="append",
+                storage_options=self.storage_options,
+                writer_properties=WRITER_PROPERTIES,
+            )
         else:  # replace (or the first load): the new version may have a different schema
             write_deltalake(
                 uri,
@@ -112,6 +127,7 @@ class DeltaTableStore:
                 mode="overwrite",
                 schema_mode="overwrite",
                 storage_options=self.storage_options,
+                writer_properties=WRITER_PROPERTIES,
             )
 
     def describe(self, key: str, version: int | None = None) -> StoredVersion:
@@ -131,6 +147,14 @@ class DeltaTableStore:
     def dataset(self, key: str, version: int | None = None) -> ds.Dataset:
         dataset: ds.Dataset = self._table(key, version).to_pyarrow_dataset()
         return dataset
+
+    def data_files(self, key: str, version: int | None = None) -> list[str] | None:
+        """The Parquet files of a version when they are local paths (None for object storage),
+        so DuckDB can read them directly with its own reader."""
+        if urlsplit(self.root).scheme not in ("", "file"):
+            return None
+        uris: list[str] = self._table(key, version).file_uris()
+        return [uri.removeprefix("file://") for uri in uris]
 
     def restore(self, key: str, version: int) -> StoredVersion:
         """Make a new version whose rows and schema are those of ``version``."""

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError
+from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError, TooManyRequests
 from statedata.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def shown_in_form(exc: StatedataError) -> bool:
 
 
 def wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith(("/api/", "/resource/")):
         return True
     accept = request.headers.get("accept", "")
     return "json" in accept and "text/html" not in accept
@@ -81,7 +81,10 @@ def respond(request: Request, status: int, detail: str, **extra: object) -> Resp
 
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StatedataError)
-    return respond(request, exc.status, exc.detail)
+    response = respond(request, exc.status, exc.detail)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,191 @@
+"""The data API: rows as JSON pages, streamed CSV/JSON/GeoJSON/Parquet, and facets.
+
+Answers carry an ``ETag`` and ``Last-Modified`` derived from the version (versions never change),
+so a client asking again with ``If-None-Match`` gets a 304 without the query running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from statedata.core.errors import BadQuery
+from statedata.query import formats
+from statedata.query.params import RESERVED, integer, rows_request, version_param
+from statedata.query.service import (
+    QueryTarget,
+    RowsPage,
+    export_rows,
+    facets,
+    open_target,
+    query_rows,
+)
+from statedata.web.deps import CurrentActor, DbSession, get_settings
+from statedata.web.ratelimit import RateLimited
+
+router = APIRouter(prefix="/api/v1", tags=["data"], dependencies=[RateLimited])
+Ref = Annotated[str, "a dataset's public id (abcd-1234) or slug"]
+EXPORT_KINDS = ("csv", "json", "geojson", "parquet")
+
+
+def count_use(request: Request, dataset_id: int, kind: str) -> None:
+    """Count one use of a dataset for the usage measures (kept in memory, saved in batches)."""
+    request.app.state.usage.add(dataset_id, kind)
+
+
+def etag_for(target: QueryTarget, request: Request, kind: str) -> str:
+    """A tag for this answer: the version, what is masked for the actor, the query and format."""
+    query = sorted((k, v) for k, v in request.query_params.multi_items())
+    digest = hashlib.sha256(f"{target.etag_base}|{kind}|{query}".encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+def not_modified(target: QueryTarget, request: Request, etag: str) -> Response | None:
+    """A 304 when the client already holds this answer."""
+    headers = cache_headers(target, etag)
+    wanted = request.headers.get("if-none-match")
+    if wanted is not None:
+        tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+        return Response(status_code=304, headers=headers) if etag in tags or "*" in tags else None
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is not None and target.last_modified.replace(microsecond=0) <= moment:
+            return Response(status_code=304, headers=headers)
+    return None
+
+
+def cache_headers(target: QueryTarget, etag: str) -> dict[str, str]:
+    private = target.dataset.classification != "public" or bool(target.masked)
+    return {
+        "ETag": etag,
+        "Last-Modified": format_datetime(target.last_modified, usegmt=True),
+        "Cache-Control": "private, no-cache" if private else "public, no-cache",
+    }
+
+
+def page_out(target: QueryTarget, page: RowsPage, request: Request) -> dict[str, Any]:
+    next_link = None
+    if page.next_cursor:
+        kept = [
+            (k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "$offset")
+        ]
+        next_link = f"{request.url.path}?{urlencode([*kept, ('cursor', page.next_cursor)])}"
+    return {
+        "dataset": target.dataset.public_id,
+        "version": target.version.number,
+        "fields": [{"name": c.name, "type": c.type} for c in page.fields],
+        "masked": page.masked,
+        "total": page.total,
+        "rows": page.rows,
+        "next": next_link,
+    }
+
+
+@router.get("/datasets/{ref}/rows")
+def read_rows(ref: Ref, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """Rows of the current version (or ``?version=N``), filtered, sorted and paged with SoQL.
+
+    ``$select``, ``$where``, ``$order``, ``$group``, ``$having``, ``$q``, ``$limit``, ``$offset`` and
+    ``column=value`` filters; ``next`` is the link to the following page.
+    """
+    settings = get_settings(request)
+    target = open_target(
+        session,
+        actor=actor,
+        settings=settings,
+        ref=ref,
+        version=version_param(request.query_params.get("version")),
+    )
+    etag = etag_for(target, request, "rows")
+    unchanged = not_modified(target, request, etag)
+    if unchanged is not None:
+        return unchanged
+    page = query_rows(target, rows_request(request.query_params.multi_items()))
+    count_use(request, target.dataset.id, "api")
+    body = formats.json_bytes(page_out(target, page, request))
+    return Response(body, media_type="application/json", headers=cache_headers(target, etag))
+
+
+def stream_response(
+    target: QueryTarget,
+    request: Request,
+    kind: str,
+    etag: str,
+    *,
+    default_limit: int | None = None,
+) -> StreamingResponse:
+    """The whole result of the request's SoQL (or ``default_limit`` rows of it) as a file."""
+    parsed = rows_request(request.query_params.multi_items(), include_total=False)
+    if parsed.limit is None:
+        parsed.limit = default_limit
+    if kind == "geojson" and target.geo is None:
+        raise BadQuery(
+            "format: geojson needs latitude and longitude columns, which this dataset lacks."
+        )
+    batches = export_rows(target, parsed.soql, parsed.limit, parsed.offset)
+    chunks = formats.stream(kind, batches, target.geo)
+    name = f"{target.dataset.slug}-v{target.version.number}.{kind}"
+    headers = {**cache_headers(target, etag), "Content-Disposition": f'inline; filename="{name}"'}
+    return StreamingResponse(chunks, media_type=formats.MEDIA_TYPES[kind], headers=headers)
+
+
+@router.get("/datasets/{ref}/rows.{kind}", response_class=StreamingResponse)
+def export(
+    ref: Ref, kind: str, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    """The rows a SoQL query selects, as a streamed csv, json, geojson or parquet file."""
+    if kind not in EXPORT_KINDS:
+        raise BadQuery(f"format: {kind!r} is not offered; use {', '.join(EXPORT_KINDS)}.")
+    target = open_target(
+        session,
+        actor=actor,
+        settings=get_settings(request),
+        ref=ref,
+        version=version_param(request.query_params.get("version")),
+    )
+    etag = etag_for(target, request, kind)
+    unchanged = not_modified(target, request, etag)
+    if unchanged is not None:
+        return unchanged
+    count_use(request, target.dataset.id, "download")
+    return stream_response(target, request, kind, etag)
+
+
+@router.get("/datasets/{ref}/facets")
+def read_facets(
+    ref: Ref,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    columns: Annotated[str, Query(description="Columns to count values of, comma-separated")] = "",
+) -> Response:
+    """The commonest values of each named column, with counts, under the same filters as rows."""
+    target = open_target(
+        session,
+        actor=actor,
+        settings=get_settings(request),
+        ref=ref,
+        version=version_param(request.query_params.get("version")),
+    )
+    etag = etag_for(target, request, "facets")
+    unchanged = not_modified(target, request, etag)
+    if unchanged is not None:
+        return unchanged
+    names = [c.strip() for c in columns.split(",") if c.strip()]
+    limit = integer("limit", request.query_params.get("limit"), default=50) or 50
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in RESERVED]
+    found = facets(target, names, rows_request(pairs).soql, limit)
+    count_use(request, target.dataset.id, "api")
+    body = {"dataset": target.dataset.public_id, "version": target.version.number, **found}
+    return Response(
+        formats.json_bytes(body), media_type="application/json", headers=cache_headers(target, etag)
+    )

@@ -1,0 +1,422 @@
+"""Queries over a dataset version: a page of rows, a count, facets, a streamed export.
+
+Every path starts at :func:`open_target`, which asks the policy (and so audits every read of
+non-public data) and works out which PII columns the actor sees masked. Masked columns come back
+as nulls and cannot be named in any clause, so no filter can probe their values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy.orm import Session
+
+from statedata.catalog.datasets import get_dataset, resource_of
+from statedata.catalog.models import Dataset, DatasetVersion
+from statedata.catalog.versions import get_version
+from statedata.core.config import Settings
+from statedata.core.errors import BadQuery
+from statedata.identity.actor import Actor
+from statedata.identity.policy import Action, authorize, masked_columns
+from statedata.query.engine import FILE_INDEX, ROW_NUMBER, QueryEngine, Relation, engine_for
+from statedata.query.geo import GeoColumns, geo_columns
+from statedata.query.soql import CompiledQuery, SoqlRequest, compile_soql, literal_value, quoted
+from statedata.storage.schema import Column, columns_of
+
+DEFAULT_LIMIT = 1000
+FACET_LIMIT = 50
+EXPORT_BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class QueryTarget:
+    """A version the actor may read, with what the query needs to know about it."""
+
+    dataset: Dataset
+    version: DatasetVersion
+    columns: list[Column]
+    masked: frozenset[str]
+    geo: GeoColumns | None
+    engine: QueryEngine
+    relation: Relation
+
+    @property
+    def etag_base(self) -> str:
+        return f"{self.dataset.public_id}:{self.version.number}:{self.version.store_version}:{sorted(self.masked)}"
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.version.created_at
+
+
+def open_target(
+    session: Session, *, actor: Actor, settings: Settings, ref: str, version: int | None = None
+) -> QueryTarget:
+    """The version to query; refused (and audited) by the policy when the actor may not read it."""
+    dataset = get_dataset(session, actor=actor, ref=ref)
+    resource = resource_of(dataset)
+    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource)
+    chosen = get_version(session, dataset=dataset, number=version)
+    columns = [Column(c["name"], c["type"]) for c in chosen.columns]
+    pii = frozenset(
+        f["name"] for f in dataset.dictionary if f.get("piiCategory") not in (None, "", "none")
+    )
+    masked = masked_columns(actor, resource, pii & {c.name for c in columns})
+    engine = engine_for(settings)
+    return QueryTarget(
+        dataset=dataset,
+        version=chosen,
+        columns=columns,
+        masked=masked,
+        geo=geo_columns([c for c in columns if c.name not in masked]),
+        engine=engine,
+        relation=engine.relation(dataset.public_id, chosen.store_version),
+    )
+
+
+@dataclass
+class RowsRequest:
+    soql: SoqlRequest = field(default_factory=SoqlRequest)
+    limit: int | None = None
+    offset: int = 0
+    cursor: str = ""
+    include_total: bool = True
+
+
+@dataclass
+class RowsPage:
+    fields: list[Column]
+    rows: list[dict[str, Any]]
+    total: int | None
+    next_cursor: str | None
+    masked: list[str]
+
+
+def _compiled(target: QueryTarget, soql: SoqlRequest) -> CompiledQuery:
+    return compile_soql(soql, target.columns, masked=target.masked, geo=target.geo)
+
+
+def _limit(request: RowsRequest, max_rows: int) -> int:
+    limit = DEFAULT_LIMIT if request.limit is None else request.limit
+    if not 0 <= limit <= max_rows:
+        raise BadQuery(f"$limit: {limit} must be between 0 and {max_rows}.")
+    if request.offset < 0:
+        raise BadQuery(f"$offset: {request.offset} must not be negative.")
+    return limit
+
+
+@dataclass
+class _Statement:
+    sql: str
+    params: list[Any]
+    hidden: int  # trailing columns that are paging keys, not output
+
+
+def _masked_nulls(
+    target: QueryTarget, compiled: CompiledQuery, soql: SoqlRequest
+) -> list[tuple[str, str]]:
+    """Masked columns keep their place in a ``SELECT *`` as typed nulls."""
+    if soql.select.strip() or not target.masked:
+        return compiled.select
+    by_name = {name: sql for sql, name in compiled.select}
+    return [
+        (by_name[c.name] if c.name not in target.masked else f"CAST(NULL AS {c.type})", c.name)
+        for c in target.columns
+    ]
+
+
+def _keyset_ready(target: QueryTarget, compiled: CompiledQuery) -> bool:
+    return (
+        target.relation.row_identity
+        and not compiled.aggregated
+        and bool(compiled.order)
+        and all(t.column is not None for t in compiled.order)
+    )
+
+
+def _statement(
+    target: QueryTarget,
+    compiled: CompiledQuery,
+    soql: SoqlRequest,
+    *,
+    keyset: bool,
+    after: list[Any] | None,
+    limit: int | None,
+    offset: int,
+) -> _Statement:
+    select = _masked_nulls(target, compiled, soql)
+    items = [f"{sql} AS {quoted(name)}" for sql, name in select]
+    where = [compiled.where] if compiled.where else []
+    where_params = list(compiled.where_params)
+    hidden = 0
+    order_sql = [f"{t.sql} {'DESC' if t.descending else 'ASC'} NULLS LAST" for t in compiled.order]
+    if keyset:
+        items += [f"{t.sql} AS __key{i}" for i, t in enumerate(compiled.order)]
+        items += [f"{FILE_INDEX} AS __file", f"{ROW_NUMBER} AS __row"]
+        hidden = len(compiled.order) + 2
+        order_sql += [f"{FILE_INDEX} ASC", f"{ROW_NUMBER} ASC"]
+        if after is not None:
+            predicate, params = _after(compiled, after)
+            where.append(predicate)
+            where_params += params
+    sql = f"SELECT {', '.join(items)} FROM {target.relation.name}"  # noqa: S608 (allow-listed fragments)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if compiled.group:
+        sql += f" GROUP BY {compiled.group}"
+    if compiled.having:
+        sql += f" HAVING {compiled.having}"
+    if order_sql:
+        sql += " ORDER BY " + ", ".join(order_sql)
+    params = [
+        *compiled.select_params,
+        *where_params,
+        *compiled.group_params,
+        *compiled.having_params,
+        *compiled.order_params,
+    ]
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return _Statement(sql, params, hidden)
+
+
+def _after(compiled: CompiledQuery, after: list[Any]) -> tuple[str, list[Any]]:
+    """Rows strictly after the last row of the page, in the page's order (nulls sort last)."""
+    terms: list[tuple[str, bool, Any]] = [
+        (t.sql, t.descending, v) for t, v in zip(compiled.order, after[:-2], strict=True)
+    ]
+    terms += [(FILE_INDEX, False, after[-2]), (ROW_NUMBER, False, after[-1])]
+    alternatives: list[str] = []
+    params: list[Any] = []
+    for i, (sql, descending, value) in enumerate(terms):
+        if value is None:
+            continue  # with nulls last, nothing sorts strictly after a null
+        equal_parts = []
+        for earlier_sql, _, earlier in terms[:i]:
+            equal_parts.append(f"{earlier_sql} IS NOT DISTINCT FROM ?")
+            params.append(earlier)
+        beyond = f"({sql} {'<' if descending else '>'} ? OR {sql} IS NULL)"
+        params.append(value)
+        alternatives.append("(" + " AND ".join([*equal_parts, beyond]) + ")")
+    return ("(" + " OR ".join(alternatives) + ")" if alternatives else "FALSE"), params
+
+
+# cursors -----------------------------------------------------------------------------------
+
+
+def _fingerprint(target: QueryTarget, soql: SoqlRequest) -> str:
+    text = json.dumps([target.etag_base, soql.__dict__], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _encode_cursor(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, separators=(",", ":"), default=str)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fingerprint: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadQuery(
+            "cursor: is not a cursor this API gave out; start from the first page."
+        ) from None
+    if not isinstance(payload, dict) or payload.get("q") != fingerprint:
+        raise BadQuery("cursor: belongs to another query or version; start from the first page.")
+    return payload
+
+
+def _typed_keys(compiled: CompiledQuery, values: list[Any]) -> list[Any]:
+    """Cursor values (JSON) back to the column types they are compared with."""
+    typed: list[Any] = []
+    for term, value in zip(compiled.order, values[:-2], strict=True):
+        assert term.column is not None
+        if value is None or not isinstance(value, str):
+            typed.append(value)
+            continue
+        typed.append(
+            literal_value(value, term.column.type, lambda why: BadQuery(f"cursor: {why}."))
+        )
+    try:
+        return [*typed, int(values[-2]), int(values[-1])]
+    except (TypeError, ValueError):
+        raise BadQuery(
+            "cursor: is not a cursor this API gave out; start from the first page."
+        ) from None
+
+
+# running -----------------------------------------------------------------------------------
+
+
+def _run(target: QueryTarget, statement: _Statement) -> pa.Table:
+    with target.engine.cursor(target.relation) as cursor:
+        try:
+            result: pa.Table = cursor.sql(statement.sql, params=statement.params).to_arrow_table()
+        except (duckdb.ProgrammingError, duckdb.DataError, duckdb.NotImplementedException) as exc:
+            raise BadQuery(
+                f"The query cannot run on this dataset: {_duckdb_message(exc)}"
+            ) from None
+    return result
+
+
+def _duckdb_message(exc: Exception) -> str:
+    first = str(exc).split("\n")[0]
+    return first.split(": ", 1)[-1] if ": " in first else first
+
+
+def query_rows(target: QueryTarget, request: RowsRequest) -> RowsPage:
+    """One page of rows (or groups), the total count, and a cursor for the next page."""
+    limit = _limit(request, target.engine.max_rows)
+    compiled = _compiled(target, request.soql)
+    keyset = _keyset_ready(target, compiled)
+    fingerprint = _fingerprint(target, request.soql)
+    offset, after = request.offset, None
+    if request.cursor:
+        payload = _decode_cursor(request.cursor, fingerprint)
+        if "k" in payload and keyset:
+            after = _typed_keys(compiled, list(payload["k"]))
+            offset = 0
+        elif isinstance(payload.get("o"), int) and payload["o"] >= 0:
+            offset = payload["o"]
+        else:
+            raise BadQuery("cursor: does not fit this query; start from the first page.")
+    statement = _statement(
+        target, compiled, request.soql, keyset=keyset, after=after, limit=limit, offset=offset
+    )
+    table = _run(target, statement)
+    output = table.select(list(range(table.num_columns - statement.hidden)))
+    rows = output.to_pylist()
+    next_cursor = None
+    if limit and len(rows) == limit:
+        if keyset:
+            last = table.slice(table.num_rows - 1).to_pylist()[0]
+            keys = [last[f"__key{i}"] for i in range(len(compiled.order))]
+            next_cursor = _encode_cursor(
+                {"q": fingerprint, "k": [*keys, last["__file"], last["__row"]]}
+            )
+        else:
+            next_cursor = _encode_cursor({"q": fingerprint, "o": offset + limit})
+    total = count_rows(target, compiled) if request.include_total else None
+    return RowsPage(
+        fields=columns_of(output.schema),
+        rows=rows,
+        total=total,
+        next_cursor=next_cursor,
+        masked=sorted(target.masked),
+    )
+
+
+def count_rows(target: QueryTarget, compiled: CompiledQuery) -> int:
+    """Rows (or groups) the query matches, ignoring paging."""
+    if not compiled.where and not compiled.aggregated:
+        return target.version.rows  # the whole version: counted when it was loaded
+    where = f" WHERE {compiled.where}" if compiled.where else ""
+    if compiled.aggregated:
+        listed = ", ".join(s for s, _ in compiled.select)
+        inner = f"SELECT {listed} FROM {target.relation.name}{where}"  # noqa: S608 (allow-listed)
+        if compiled.group:
+            inner += f" GROUP BY {compiled.group}"
+        if compiled.having:
+            inner += f" HAVING {compiled.having}"
+        sql = f"SELECT count(*) FROM ({inner})"  # noqa: S608 (fragments from the allow-list)
+        params = [
+            *compiled.select_params,
+            *compiled.where_params,
+            *compiled.group_params,
+            *compiled.having_params,
+        ]
+    else:
+        sql = f"SELECT count(*) FROM {target.relation.name}{where}"  # noqa: S608 (as above)
+        params = list(compiled.where_params)
+    table = _run(target, _Statement(sql, params, 0))
+    return int(table.column(0)[0].as_py())
+
+
+def facets(
+    target: QueryTarget, names: list[str], soql: SoqlRequest, limit: int = FACET_LIMIT
+) -> dict[str, Any]:
+    """The commonest values of each column with their counts, in one scan (grouping sets)."""
+    if not names:
+        raise BadQuery("columns: name at least one column to count values of.")
+    if not 1 <= limit <= 1000:
+        raise BadQuery(f"limit: {limit} must be between 1 and 1000.")
+    known = {c.name for c in target.columns}
+    for name in names:
+        if name not in known:
+            raise BadQuery(f"columns: {name!r} is not a column of this dataset.")
+        if name in target.masked:
+            raise BadQuery(f"columns: {name!r} is a masked column you may not count values of.")
+    compiled = _compiled(target, soql)
+    if compiled.aggregated:
+        raise BadQuery("$select: facets count rows; send only $where, $q and column filters.")
+    where = f" WHERE {compiled.where}" if compiled.where else ""
+    values = ", ".join(
+        f"CASE WHEN grouping({quoted(n)}) = 0 THEN CAST({quoted(n)} AS VARCHAR) END" for n in names
+    )
+    slot = " ".join(f"WHEN grouping({quoted(n)}) = 0 THEN {i}" for i, n in enumerate(names))
+    sets = ", ".join(f"({quoted(n)})" for n in names)
+    sql = (
+        f"SELECT CASE {slot} END AS facet, coalesce({values}) AS value, "  # noqa: S608 (checked names)
+        f"count(*) AS count FROM {target.relation.name}{where} GROUP BY GROUPING SETS ({sets}) "
+        "QUALIFY row_number() OVER (PARTITION BY facet ORDER BY count(*) DESC, value NULLS LAST) <= ? "
+        "ORDER BY facet, count DESC, value NULLS LAST"
+    )
+    table = _run(target, _Statement(sql, [*compiled.where_params, limit + 1], 0))
+    found: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for row in table.to_pylist():
+        found[names[row["facet"]]].append({"value": row["value"], "count": row["count"]})
+    return {
+        "facets": [
+            {"column": n, "values": found[n][:limit], "more": len(found[n]) > limit} for n in names
+        ]
+    }
+
+
+def export_rows(
+    target: QueryTarget, soql: SoqlRequest, limit: int | None, offset: int = 0
+) -> pa.RecordBatchReader:
+    """The query's whole result as a stream of batches; the caller must exhaust or close it.
+
+    Not cut off by the time limit: an export of millions of rows takes as long as the client
+    takes to read it. The cursor and its slot are released when the stream ends or is closed.
+    """
+    if limit is not None and limit < 0:
+        raise BadQuery(f"$limit: {limit} must not be negative.")
+    if offset < 0:
+        raise BadQuery(f"$offset: {offset} must not be negative.")
+    compiled = _compiled(target, soql)
+    if offset and limit is None:
+        limit = 2**62  # OFFSET needs a LIMIT in this statement's shape
+    statement = _statement(
+        target, compiled, soql, keyset=False, after=None, limit=limit, offset=offset
+    )
+    context = target.engine.cursor(target.relation, timeout=False)
+    cursor = context.__enter__()
+    try:
+        relation = cursor.sql(statement.sql, params=statement.params)
+        reader: pa.RecordBatchReader = relation.to_arrow_reader(EXPORT_BATCH_ROWS)
+    except (duckdb.ProgrammingError, duckdb.DataError, duckdb.NotImplementedException) as exc:
+        context.__exit__(None, None, None)
+        raise BadQuery(f"The query cannot run on this dataset: {_duckdb_message(exc)}") from None
+    except BaseException:
+        context.__exit__(None, None, None)
+        raise
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader
+        finally:
+            context.__exit__(None, None, None)
+
+    return pa.RecordBatchReader.from_batches(reader.schema, batches())

@@ -1,0 +1,114 @@
+"""Usage counts per dataset: page views, downloads and API calls, summed in memory, saved in batches.
+
+A request adds one to a counter under a lock; the process writes what it has counted every
+``FLUSH_SECONDS`` (and when it stops, and before anyone reads the counts), one row per dataset, day
+and kind. A process that dies loses at most that many seconds of counts, which these measures can
+bear; a request never waits on a database write for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.core.db import unit_of_work, utcnow
+from statedata.query.models import DatasetUsage
+
+log = logging.getLogger(__name__)
+KINDS = ("page_view", "download", "api")
+FLUSH_SECONDS = 15.0
+
+
+class UsageCounter:
+    """Counts kept by one process until they are flushed to the database."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._pending: Counter[tuple[int, date, str]] = Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, dataset_id: int, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown usage kind {kind!r}")
+        with self._lock:
+            self._pending[(dataset_id, utcnow().date(), kind)] += 1
+
+    def flush(self) -> int:
+        """Write the counts gathered so far; returns how many rows it touched."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return 0
+        try:
+            with unit_of_work(self._session_factory) as session:
+                for (dataset_id, day, kind), count in pending.items():
+                    _add_count(session, dataset_id, day, kind, count)
+        except Exception:
+            with self._lock:  # keep them for the next try rather than lose them
+                self._pending.update(pending)
+            raise
+        return len(pending)
+
+    def start(self) -> None:
+        """Flush every ``FLUSH_SECONDS`` in a background thread until :meth:`stop`."""
+
+        def loop() -> None:
+            while not self._stop.wait(FLUSH_SECONDS):
+                try:
+                    self.flush()
+                except Exception:  # the counts stay pending; the next round tries again
+                    log.warning("usage counts could not be saved yet", exc_info=True)
+
+        self._thread = threading.Thread(target=loop, name="usage-flush", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
+
+
+def _add_count(session: Session, dataset_id: int, day: date, kind: str, count: int) -> None:
+    changed = session.execute(
+        update(DatasetUsage)
+        .where(
+            DatasetUsage.dataset_id == dataset_id,
+            DatasetUsage.usage_date == day,
+            DatasetUsage.kind == kind,
+        )
+        .values(count=DatasetUsage.count + count)
+    )
+    if getattr(changed, "rowcount", 0) == 0:
+        session.add(DatasetUsage(dataset_id=dataset_id, usage_date=day, kind=kind, count=count))
+        session.flush()
+
+
+def usage_summary(session: Session, *, dataset_id: int, days: int = 30) -> dict[str, Any]:
+    """Totals of each kind, all time and over the last ``days`` days, and the daily series."""
+    since = utcnow().date() - timedelta(days=days - 1)
+    totals = dict.fromkeys(KINDS, 0)
+    recent = dict.fromkeys(KINDS, 0)
+    for kind, total in session.execute(
+        select(DatasetUsage.kind, func.sum(DatasetUsage.count))
+        .where(DatasetUsage.dataset_id == dataset_id)
+        .group_by(DatasetUsage.kind)
+    ):
+        totals[kind] = int(total or 0)
+    daily = []
+    for row in session.scalars(
+        select(DatasetUsage)
+        .where(DatasetUsage.dataset_id == dataset_id, DatasetUsage.usage_date >= since)
+        .order_by(DatasetUsage.usage_date, DatasetUsage.kind)
+    ):
+        recent[row.kind] += row.count
+        daily.append({"date": row.usage_date.isoformat(), "kind": row.kind, "count": row.count})
+    return {"total": totals, f"last_{days}_days": recent, "daily": daily}

@@ -1,0 +1,83 @@
+"""Request rates per caller: the public by address, token holders by token, with 429 beyond.
+
+An app token (``X-App-Token`` header or ``$$app_token`` parameter, as Socrata clients send) is any
+live API token; it raises the caller's limit without acting as its owner. The counts live in the
+process (fixed one-minute windows), so each server process enforces the limit on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from statedata.core.errors import Forbidden, TooManyRequests
+from statedata.identity.actor import Actor
+from statedata.identity.tokens import live_token_id
+from statedata.web.deps import client_ip, get_actor, get_db
+
+WINDOW_SECONDS = 60
+APP_TOKEN_HEADER = "X-App-Token"  # noqa: S105 (a header name)
+
+
+class RateLimiter:
+    """Fixed-window counters keyed by caller."""
+
+    def __init__(self, anonymous_per_minute: int, token_per_minute: int) -> None:
+        self.anonymous_per_minute = anonymous_per_minute
+        self.token_per_minute = token_per_minute
+        self._windows: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, now: float | None = None) -> int | None:
+        """Count a request; the seconds to wait when it is over ``limit``, else None."""
+        moment = time.time() if now is None else now
+        window = int(moment // WINDOW_SECONDS)
+        with self._lock:
+            if len(self._windows) > 100_000:  # forget callers of earlier windows
+                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
+            started, count = self._windows.get(key, (window, 0))
+            if started != window:
+                count = 0
+            count += 1
+            self._windows[key] = (window, count)
+        if count > limit:
+            return max(1, int((window + 1) * WINDOW_SECONDS - moment) + 1)
+        return None
+
+
+def _app_token(request: Request) -> str:
+    return (
+        request.headers.get(APP_TOKEN_HEADER) or request.query_params.get("$$app_token") or ""
+    ).strip()
+
+
+def check_rate(
+    request: Request,
+    actor: Annotated[Actor, Depends(get_actor)],
+    session: Annotated[Session, Depends(get_db, scope="function")],
+) -> None:
+    """Refuse with 429 and ``Retry-After`` a caller over its requests per minute."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    app_token = _app_token(request)
+    if actor.is_authenticated:
+        key, limit = f"user:{actor.user_id}", limiter.token_per_minute
+    elif app_token:
+        token_id = live_token_id(session, secret=app_token)
+        if token_id is None:
+            raise Forbidden("The app token is not known, or was revoked or has expired.")
+        key, limit = f"app:{token_id}", limiter.token_per_minute
+    else:
+        key, limit = f"ip:{client_ip(request)}", limiter.anonymous_per_minute
+    wait = limiter.hit(key, limit)
+    if wait is not None:
+        advice = "" if actor.is_authenticated or app_token else " Send an app token for more."
+        raise TooManyRequests(
+            f"More than {limit} requests a minute; try again in {wait} seconds.{advice}", wait
+        )
+
+
+RateLimited = Depends(check_rate)
