@@ -12,6 +12,7 @@ from statedata.core.db import unit_of_work
 from statedata.core.jobs import Job
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
+from statedata.identity.tokens import create_token
 from statedata.identity.users import create_user
 
 PASSWORD = "correct-horse-battery"
@@ -61,3 +62,21 @@ def wait_for_job(factory: sessionmaker[Session], job_id: int, timeout: float = 6
                 return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish within {timeout} s")
+
+
+def make_token(
+    factory: sessionmaker[Session], username: str, role: str, agency: str | None = None
+) -> str:
+    """A new user and a live read token of theirs; returns the token's secret."""
+    user = make_user(factory, username, role, agency)
+    with unit_of_work(factory) as session:
+        _, secret = create_token(
+            session,
+            actor=Actor.system("test"),
+            name="tests",
+            scopes=["read"],
+            expires_in_days=30,
+            max_days=365,
+            for_user=session.get(User, user.id),
+        )
+    return secret

@@ -18,6 +18,7 @@ from statedata.core.errors import BadQuery
 from statedata.query import formats
 from statedata.query.params import RESERVED, integer, rows_request, version_param
 from statedata.query.service import (
+    FACET_LIMIT,
     QueryTarget,
     RowsPage,
     export_rows,
@@ -181,7 +182,8 @@ def read_facets(
     if unchanged is not None:
         return unchanged
     names = [c.strip() for c in columns.split(",") if c.strip()]
-    limit = integer("limit", request.query_params.get("limit"), default=50) or 50
+    limit = integer("limit", request.query_params.get("limit"), default=FACET_LIMIT)
+    assert limit is not None
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in RESERVED]
     found = facets(target, names, rows_request(pairs).soql, limit)
     count_use(request, target.dataset.id, "api")

@@ -119,7 +119,7 @@ def view_metadata(dataset: Dataset, base_url: str) -> dict[str, Any]:
                 "id": position,
                 "name": field["name"],
                 "fieldName": field["name"],
-                "dataTypeName": soda_type(field.get("type", "VARCHAR")),
+                "dataTypeName": soda_type(field.get("storageType", "VARCHAR")),
                 "description": descriptions.get(field["name"], ""),
                 "position": position,
             }
@@ -157,7 +157,7 @@ def _catalog_entry(dataset: Dataset, domain: str, base_url: str) -> dict[str, An
             ),
             "columns_name": [f["name"] for f in fields],
             "columns_field_name": [f["name"] for f in fields],
-            "columns_datatype": [soda_type(f.get("type", "VARCHAR")) for f in fields],
+            "columns_datatype": [soda_type(f.get("storageType", "VARCHAR")) for f in fields],
             "columns_description": [f.get("description", "") for f in fields],
         },
         "classification": {
