@@ -102,10 +102,17 @@ def test_etags_give_304s_until_the_version_or_query_changes(shared: tuple[TestCl
     assert again.status_code == 304
     assert again.content == b""
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
-    other = client.get(f"/api/v1/datasets/{ref}/rows?$where=id < 6", headers={"If-None-Match": etag})
+    other = client.get(
+        f"/api/v1/datasets/{ref}/rows?$where=id < 6", headers={"If-None-Match": etag}
+    )
     assert other.status_code == 200
     csv_tag = client.get(f"/api/v1/datasets/{ref}/rows.csv").headers["etag"]
-    assert client.get(f"/api/v1/datasets/{ref}/rows.csv", headers={"If-None-Match": csv_tag}).status_code == 304
+    assert (
+        client.get(
+            f"/api/v1/datasets/{ref}/rows.csv", headers={"If-None-Match": csv_tag}
+        ).status_code
+        == 304
+    )
     facet_tag = client.get(f"/api/v1/datasets/{ref}/facets?columns=town").headers["etag"]
     assert facet_tag not in (etag, csv_tag)
 
@@ -116,7 +123,9 @@ def test_any_version_can_be_queried_and_tags_follow_the_version(
     ref = publish_payments(settings, session_factory, tmp_path)
     latest = client.get(f"/api/v1/datasets/{ref}/rows?$select=count(*)")
     fewer = write_payments(tmp_path / "fewer.csv", payment_rows(50))
-    job = load_local_file(settings, session_factory, actor=Actor.system("test"), ref=ref, path=fewer)
+    job = load_local_file(
+        settings, session_factory, actor=Actor.system("test"), ref=ref, path=fewer
+    )
     assert job.status == "succeeded", job.error
     now = client.get(f"/api/v1/datasets/{ref}/rows?$select=count(*)")
     assert now.json()["rows"] == [{"count": 50}] and now.json()["version"] == 2

@@ -54,10 +54,22 @@ def test_sodapy_and_ckanapi_read_the_same_rows(live: tuple[str, str]) -> None:
     rows = soda.get(ref, where="town = 'Hartford' OR amount > 9000", order="id", limit=500)
     ckan = ckanapi.RemoteCKAN(url, user_agent="statedata-tests")
     result = ckan.action.datastore_search(resource_id=ref, sort="id", limit=500)
-    wanted = [r for r in ROWS if r["town"] == "Hartford" or (r["amount"] and float(r["amount"]) > 9000)]
+    wanted = [
+        r for r in ROWS if r["town"] == "Hartford" or (r["amount"] and float(r["amount"]) > 9000)
+    ]
     assert [int(r["id"]) for r in rows] == [r["id"] for r in wanted]
     by_id = {r["id"]: r for r in result["records"]}
-    columns = ["id", "town", "category", "paid_date", "amount", "latitude", "longitude", "active", "note"]
+    columns = [
+        "id",
+        "town",
+        "category",
+        "paid_date",
+        "amount",
+        "latitude",
+        "longitude",
+        "active",
+        "note",
+    ]
     for row in rows:
         theirs = by_id[int(row["id"])]
         assert {c: plain(row.get(c)) for c in columns} == {c: plain(theirs[c]) for c in columns}
@@ -74,11 +86,15 @@ def test_sodapy_reads_metadata_discovery_aggregates_and_csv(live: tuple[str, str
     metadata = soda.get_metadata(ref)
     assert metadata["id"] == ref and metadata["name"] == "Payments by town"
     assert [c["fieldName"] for c in metadata["columns"]][:3] == ["id", "town", "category"]
-    assert {c["fieldName"]: c["dataTypeName"] for c in metadata["columns"]}["paid_date"] == "floating_timestamp"
+    assert {c["fieldName"]: c["dataTypeName"] for c in metadata["columns"]}[
+        "paid_date"
+    ] == "floating_timestamp"
     found = soda.datasets(q="payments")
     assert [d["resource"]["id"] for d in found] == [ref]
     assert found[0]["resource"]["columns_field_name"][:2] == ["id", "town"]
-    grouped = soda.get(ref, select="town, count(*) AS n", group="town", order="n DESC, town", limit=3)
+    grouped = soda.get(
+        ref, select="town, count(*) AS n", group="town", order="n DESC, town", limit=3
+    )
     assert [(g["town"], int(g["n"])) for g in grouped][0][1] >= 28
     table = soda.get(ref, content_type="csv", where="id <= 3", order="id")
     assert table[0][:2] == ["id", "town"] and [r[0] for r in table[1:]] == ["1", "2", "3"]
@@ -87,12 +103,23 @@ def test_sodapy_reads_metadata_discovery_aggregates_and_csv(live: tuple[str, str
 
 def test_resource_headers_types_defaults_and_errors(live: tuple[str, str]) -> None:
     url, ref = live
-    response = httpx.get(f"{url}/resource/{ref}.json", params={"$select": "id, amount, paid_date, active"})
+    response = httpx.get(
+        f"{url}/resource/{ref}.json", params={"$select": "id, amount, paid_date, active"}
+    )
     assert json.loads(response.headers["x-soda2-fields"]) == ["id", "amount", "paid_date", "active"]
-    assert json.loads(response.headers["x-soda2-types"]) == ["number", "number", "floating_timestamp", "checkbox"]
+    assert json.loads(response.headers["x-soda2-types"]) == [
+        "number",
+        "number",
+        "floating_timestamp",
+        "checkbox",
+    ]
     assert len(response.json()) == len(ROWS)  # under Socrata's default of 1,000
     first = response.json()[0]
-    assert first["id"] == "1" and first["paid_date"].endswith("T00:00:00.000") and first["active"] is True
+    assert (
+        first["id"] == "1"
+        and first["paid_date"].endswith("T00:00:00.000")
+        and first["active"] is True
+    )
     exported = httpx.get(f"{url}/resource/{ref}.csv", params={"$limit": 5})
     assert len(list(csv.reader(io.StringIO(exported.text)))) == 6
     geo = httpx.get(f"{url}/resource/{ref}.geojson", params={"$where": "id = 1"}).json()
