@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from query_vs_datasette import free_port, publish, write_csv
+from query_vs_datasette import free_port, publish, server, write_csv
 from upload_memory import current_mb, peak_mb
 
 
@@ -43,31 +42,21 @@ def main() -> None:
         ref = publish(scratch / "home", csv_path, env)
         csv_bytes = csv_path.stat().st_size
         csv_path.unlink()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "statedata", "serve"], env=env, start_new_session=True
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, timeout=3600) as client:
-                for _ in range(300):
-                    try:
-                        client.get("/api/v1/health")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.2)
-                idle, idle_peak = current_mb(server.pid), peak_mb(server.pid)
-                start = time.perf_counter()
-                received = lines = 0
-                with client.stream("GET", f"/api/v1/datasets/{ref}/rows.csv") as response:
-                    response.raise_for_status()
-                    for chunk in response.iter_bytes():
-                        received += len(chunk)
-                        lines += chunk.count(b"\n")
-                seconds = time.perf_counter() - start
-                peak = peak_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+        command = [sys.executable, "-m", "statedata", "serve"]
+        with (
+            server(command, env, port) as (base, process),
+            httpx.Client(base_url=base, timeout=3600) as client,
+        ):
+            idle, idle_peak = current_mb(process.pid), peak_mb(process.pid)
+            start = time.perf_counter()
+            received = lines = 0
+            with client.stream("GET", f"/api/v1/datasets/{ref}/rows.csv") as response:
+                response.raise_for_status()
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    lines += chunk.count(b"\n")
+            seconds = time.perf_counter() - start
+            peak = peak_mb(process.pid)
     assert lines == args.rows + 1, f"exported {lines - 1:,} rows, expected {args.rows:,}"
     print(f"source CSV {csv_bytes / 1e6:,.0f} MB, {args.rows:,} rows")
     print(f"{'step':<38} {'seconds':>8} {'server MB':>10}")

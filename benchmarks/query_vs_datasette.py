@@ -132,7 +132,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def server(
+    command: list[str], env: dict[str, str], port: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server process on 127.0.0.1 once it answers; yields its base URL and the process."""
     process = subprocess.Popen(
         command,
         env=env,
@@ -148,7 +151,7 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -246,7 +249,7 @@ def main() -> None:
             "STATEDATA_RATE_LIMIT_ANONYMOUS": "1000000",
         }
         ref = publish(scratch / "home", csv_path, ours_env)
-        with server([sys.executable, "-m", "statedata", "serve"], ours_env, port) as base:
+        with server([sys.executable, "-m", "statedata", "serve"], ours_env, port) as (base, _):
             ours = run(base, lambda c: statedata_urls(c, ref), args.repeat)
         datasette = str(Path(sys.executable).with_name("datasette"))
         peers = {}
@@ -256,7 +259,7 @@ def main() -> None:
         ):
             port = free_port()
             command = [datasette, "serve", str(path), "-p", str(port), "-h", "127.0.0.1", *extra]
-            with server(command, env, port) as base:
+            with server(command, env, port) as (base, _):
                 peers[label] = run(base, datasette_urls, args.repeat)
 
     print(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.core.config import Settings
-from tests.query.conftest import payment_rows, publish_payments
+from tests.query.conftest import HEADER, payment_rows, publish_payments
 from tests.servers import serve_app
 
 ROWS = payment_rows()
@@ -60,17 +60,7 @@ def test_sodapy_and_ckanapi_read_the_same_rows(live: tuple[str, str]) -> None:
     ]
     assert [int(r["id"]) for r in rows] == [r["id"] for r in wanted]
     by_id = {r["id"]: r for r in result["records"]}
-    columns = [
-        "id",
-        "town",
-        "category",
-        "paid_date",
-        "amount",
-        "latitude",
-        "longitude",
-        "active",
-        "note",
-    ]
+    columns = [c for c in HEADER if c != "ssn"]
     for row in rows:
         theirs = by_id[int(row["id"])]
         assert {c: plain(row.get(c)) for c in columns} == {c: plain(theirs[c]) for c in columns}

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -46,6 +44,7 @@ from statedata.identity.actor import Actor
 from statedata.identity.agencies import list_agencies
 from statedata.identity.models import Agency
 from statedata.identity.tokens import actor_for_token
+from statedata.query.formats import json_value
 from statedata.web.deps import client_ip
 
 router = APIRouter(include_in_schema=False)
@@ -216,19 +215,9 @@ def datastore_search(
     }
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 def _envelope(help_url: str, body: dict[str, Any], status: int = 200) -> Response:
     return Response(
-        json.dumps({"help": help_url, **body}, default=_encode),
+        json.dumps({"help": help_url, **body}, default=json_value),
         status_code=status,
         media_type="application/json",
     )

@@ -6,18 +6,16 @@ batch in memory.
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from statedata.query.geo import GeoColumns, geojson_chunks
+from statedata.storage.lake import csv_stream, parquet_stream
 
 MEDIA_TYPES = {
     "json": "application/json",
@@ -53,36 +51,6 @@ def socrata_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-class _BatchWriter(Protocol):
-    def write_batch(self, batch: pa.RecordBatch) -> None: ...
-
-    def close(self) -> None: ...
-
-
-def _encoded(
-    batches: pa.RecordBatchReader, writer_for: Callable[[io.BytesIO], _BatchWriter]
-) -> Iterator[bytes]:
-    buffer = io.BytesIO()
-    writer = writer_for(buffer)
-    for batch in batches:
-        writer.write_batch(batch)
-        if buffer.tell():
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    writer.close()  # the header of an empty result, or Parquet's footer
-    if buffer.getvalue():
-        yield buffer.getvalue()
-
-
-def csv_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
-    return _encoded(batches, lambda sink: pa_csv.CSVWriter(sink, batches.schema))
-
-
-def parquet_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
-    return _encoded(batches, lambda sink: pq.ParquetWriter(sink, batches.schema))
 
 
 def json_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:

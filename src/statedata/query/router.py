@@ -13,14 +13,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from statedata.core.errors import BadQuery
+from statedata.identity.actor import Actor
 from statedata.query import formats
 from statedata.query.params import RESERVED, integer, rows_request, version_param
 from statedata.query.service import (
     FACET_LIMIT,
     QueryTarget,
     RowsPage,
+    RowsRequest,
     export_rows,
     facets,
     open_target,
@@ -73,6 +76,21 @@ def cache_headers(target: QueryTarget, etag: str) -> dict[str, str]:
     }
 
 
+def open_tagged(
+    request: Request, session: Session, actor: Actor, ref: str, kind: str
+) -> tuple[QueryTarget, str, Response | None]:
+    """The version the request reads, its answer's ETag, and a 304 if the client holds it."""
+    target = open_target(
+        session,
+        actor=actor,
+        settings=get_settings(request),
+        ref=ref,
+        version=version_param(request.query_params.get("version")),
+    )
+    etag = etag_for(target, request, kind)
+    return target, etag, not_modified(target, request, etag)
+
+
 def page_out(target: QueryTarget, page: RowsPage, request: Request) -> dict[str, Any]:
     next_link = None
     if page.next_cursor:
@@ -98,16 +116,7 @@ def read_rows(ref: Ref, request: Request, session: DbSession, actor: CurrentActo
     ``$select``, ``$where``, ``$order``, ``$group``, ``$having``, ``$q``, ``$limit``, ``$offset`` and
     ``column=value`` filters; ``next`` is the link to the following page.
     """
-    settings = get_settings(request)
-    target = open_target(
-        session,
-        actor=actor,
-        settings=settings,
-        ref=ref,
-        version=version_param(request.query_params.get("version")),
-    )
-    etag = etag_for(target, request, "rows")
-    unchanged = not_modified(target, request, etag)
+    target, etag, unchanged = open_tagged(request, session, actor, ref, "rows")
     if unchanged is not None:
         return unchanged
     page = query_rows(target, rows_request(request.query_params.multi_items()))
@@ -117,17 +126,9 @@ def read_rows(ref: Ref, request: Request, session: DbSession, actor: CurrentActo
 
 
 def stream_response(
-    target: QueryTarget,
-    request: Request,
-    kind: str,
-    etag: str,
-    *,
-    default_limit: int | None = None,
+    target: QueryTarget, parsed: RowsRequest, kind: str, etag: str
 ) -> StreamingResponse:
-    """The whole result of the request's SoQL (or ``default_limit`` rows of it) as a file."""
-    parsed = rows_request(request.query_params.multi_items(), include_total=False)
-    if parsed.limit is None:
-        parsed.limit = default_limit
+    """The whole result of the request's SoQL (or its ``$limit`` rows) as a file."""
     if kind == "geojson" and target.geo is None:
         raise BadQuery(
             "format: geojson needs latitude and longitude columns, which this dataset lacks."
@@ -146,19 +147,12 @@ def export(
     """The rows a SoQL query selects, as a streamed csv, json, geojson or parquet file."""
     if kind not in EXPORT_KINDS:
         raise BadQuery(f"format: {kind!r} is not offered; use {', '.join(EXPORT_KINDS)}.")
-    target = open_target(
-        session,
-        actor=actor,
-        settings=get_settings(request),
-        ref=ref,
-        version=version_param(request.query_params.get("version")),
-    )
-    etag = etag_for(target, request, kind)
-    unchanged = not_modified(target, request, etag)
+    target, etag, unchanged = open_tagged(request, session, actor, ref, kind)
     if unchanged is not None:
         return unchanged
     count_use(request, target.dataset.id, "download")
-    return stream_response(target, request, kind, etag)
+    parsed = rows_request(request.query_params.multi_items(), include_total=False)
+    return stream_response(target, parsed, kind, etag)
 
 
 @router.get("/datasets/{ref}/facets")
@@ -170,15 +164,7 @@ def read_facets(
     columns: Annotated[str, Query(description="Columns to count values of, comma-separated")] = "",
 ) -> Response:
     """The commonest values of each named column, with counts, under the same filters as rows."""
-    target = open_target(
-        session,
-        actor=actor,
-        settings=get_settings(request),
-        ref=ref,
-        version=version_param(request.query_params.get("version")),
-    )
-    etag = etag_for(target, request, "facets")
-    unchanged = not_modified(target, request, etag)
+    target, etag, unchanged = open_tagged(request, session, actor, ref, "facets")
     if unchanged is not None:
         return unchanged
     names = [c.strip() for c in columns.split(",") if c.strip()]

@@ -121,19 +121,6 @@ class _Statement:
     hidden: int  # trailing columns that are paging keys, not output
 
 
-def _masked_nulls(
-    target: QueryTarget, compiled: CompiledQuery, soql: SoqlRequest
-) -> list[tuple[str, str]]:
-    """Masked columns keep their place in a ``SELECT *`` as typed nulls."""
-    if soql.select.strip() or not target.masked:
-        return compiled.select
-    by_name = {name: sql for sql, name in compiled.select}
-    return [
-        (by_name[c.name] if c.name not in target.masked else f"CAST(NULL AS {c.type})", c.name)
-        for c in target.columns
-    ]
-
-
 def _keyset_ready(target: QueryTarget, compiled: CompiledQuery) -> bool:
     return (
         target.relation.row_identity
@@ -146,15 +133,13 @@ def _keyset_ready(target: QueryTarget, compiled: CompiledQuery) -> bool:
 def _statement(
     target: QueryTarget,
     compiled: CompiledQuery,
-    soql: SoqlRequest,
     *,
     keyset: bool,
     after: list[Any] | None,
     limit: int | None,
     offset: int,
 ) -> _Statement:
-    select = _masked_nulls(target, compiled, soql)
-    items = [f"{sql} AS {quoted(name)}" for sql, name in select]
+    items = [f"{sql} AS {quoted(name)}" for sql, name in compiled.select]
     where = [compiled.where] if compiled.where else []
     where_params = list(compiled.where_params)
     hidden = 0
@@ -291,9 +276,7 @@ def query_rows(target: QueryTarget, request: RowsRequest) -> RowsPage:
             offset = payload["o"]
         else:
             raise BadQuery("cursor: does not fit this query; start from the first page.")
-    statement = _statement(
-        target, compiled, request.soql, keyset=keyset, after=after, limit=limit, offset=offset
-    )
+    statement = _statement(target, compiled, keyset=keyset, after=after, limit=limit, offset=offset)
     table = _run(target, statement)
     output = table.select(list(range(table.num_columns - statement.hidden)))
     rows = output.to_pylist()
@@ -398,9 +381,7 @@ def export_rows(
     compiled = _compiled(target, soql)
     if offset and limit is None:
         limit = 2**62  # OFFSET needs a LIMIT in this statement's shape
-    statement = _statement(
-        target, compiled, soql, keyset=False, after=None, limit=limit, offset=offset
-    )
+    statement = _statement(target, compiled, keyset=False, after=None, limit=limit, offset=offset)
     context = target.engine.cursor(target.relation, export=True)
     cursor = context.__enter__()
     try:

@@ -21,17 +21,16 @@ from statedata.catalog.search import MAX_LIMIT, SearchRequest, search_datasets
 from statedata.core.errors import BadQuery, NotFound
 from statedata.identity.actor import Actor
 from statedata.query import formats
-from statedata.query.params import integer, rows_request, version_param
+from statedata.query.params import integer, rows_request
 from statedata.query.router import (
     cache_headers,
     count_use,
-    etag_for,
-    not_modified,
+    open_tagged,
     stream_response,
 )
-from statedata.query.service import DEFAULT_LIMIT, open_target, query_rows
+from statedata.query.service import DEFAULT_LIMIT, query_rows
 from statedata.storage.schema import Column
-from statedata.web.deps import CurrentActor, DbSession, get_settings
+from statedata.web.deps import CurrentActor, DbSession
 from statedata.web.ratelimit import RateLimited
 
 router = APIRouter(include_in_schema=False, dependencies=[RateLimited])
@@ -66,15 +65,7 @@ def resource(
         raise BadQuery(f"format: {kind!r} is not offered here; use {', '.join(SODA_KINDS)}.")
     if "$query" in request.query_params:
         raise BadQuery("$query: send the clauses as $select, $where, $order, $group, $having.")
-    target = open_target(
-        session,
-        actor=actor,
-        settings=get_settings(request),
-        ref=ref,
-        version=version_param(request.query_params.get("version")),
-    )
-    etag = etag_for(target, request, f"soda.{kind}")
-    unchanged = not_modified(target, request, etag)
+    target, etag, unchanged = open_tagged(request, session, actor, ref, f"soda.{kind}")
     if unchanged is not None:
         return unchanged
     parsed = rows_request(request.query_params.multi_items(), include_total=False)
@@ -87,7 +78,9 @@ def resource(
         ]
         headers = {**cache_headers(target, etag), **_soda_headers(page.fields)}
         return Response(formats.json_bytes(rows), media_type="application/json", headers=headers)
-    streamed = stream_response(target, request, kind, etag, default_limit=DEFAULT_LIMIT)
+    if parsed.limit is None:
+        parsed.limit = DEFAULT_LIMIT  # Socrata's page when $limit is not given
+    streamed = stream_response(target, parsed, kind, etag)
     streamed.headers.update(_soda_headers(target.columns))
     return streamed
 

@@ -22,6 +22,7 @@ from sqlglot.errors import ParseError
 
 from statedata.core.errors import BadQuery
 from statedata.query.geo import GeoColumns, within_circle_sql
+from statedata.storage.readers import COLUMN_TYPE
 from statedata.storage.schema import Column
 
 MAX_CLAUSE_CHARS = 4_000
@@ -516,9 +517,13 @@ def compile_soql(
     if request.select.strip():
         select, select_nodes = _select_list(selecting, request.select)
     else:
-        select = [(quoted(c.name), c.name) for c in columns if c.name not in masked]
-        select_nodes = {name: exp.column(name) for _, name in select}
-    if not select:
+        # Every column in its place; a masked one as a typed null, so no value leaves.
+        select = [
+            (f"CAST(NULL AS {_sql_type(c)})" if c.name in masked else quoted(c.name), c.name)
+            for c in columns
+        ]
+        select_nodes = {c.name: exp.column(c.name) for c in columns if c.name not in masked}
+    if not select_nodes:
         raise BadQuery("$select: no columns are left to show.")
 
     filtering = emitter("$where", aggregates=False)
@@ -571,6 +576,11 @@ def compile_soql(
         order_params=ordering.params,
         aggregated=aggregated,
     )
+
+
+def _sql_type(column: Column) -> str:
+    """The column's type if it is one DuckDB spells as we store it, else text."""
+    return column.type if COLUMN_TYPE.match(column.type) else "VARCHAR"
 
 
 def _equality(emitter: _Emitter, name: str, value: str) -> str:

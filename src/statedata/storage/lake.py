@@ -110,26 +110,37 @@ class _BatchWriter(Protocol):
 
 
 def _encoded(
-    dataset: ds.Dataset, writer_for: Callable[[io.BytesIO], _BatchWriter]
+    batches: pa.RecordBatchReader, writer_for: Callable[[io.BytesIO], _BatchWriter]
 ) -> Iterator[bytes]:
-    """Encode a version batch by batch, yielding what each batch added to the file."""
+    """Encode a stream batch by batch, yielding what each batch added to the file."""
     buffer = io.BytesIO()
     writer = writer_for(buffer)
-    for batch in stream_of(dataset, DOWNLOAD_BATCH_ROWS):
+    for batch in batches:
         writer.write_batch(batch)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    writer.close()  # the CSV header of an empty version, or Parquet's footer
+        if buffer.tell():
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    writer.close()  # the CSV header of an empty stream, or Parquet's footer
     if buffer.getvalue():
         yield buffer.getvalue()
 
 
+def csv_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    """Batches as CSV with a header, a batch at a time."""
+    return _encoded(batches, lambda sink: pa_csv.CSVWriter(sink, batches.schema))
+
+
+def parquet_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    """Batches as one Parquet file, a row group at a time."""
+    return _encoded(batches, lambda sink: pq.ParquetWriter(sink, batches.schema))
+
+
 def csv_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
     """The version as CSV with a header, a batch at a time."""
-    return _encoded(dataset, lambda sink: pa_csv.CSVWriter(sink, dataset.schema))
+    return csv_stream(stream_of(dataset, DOWNLOAD_BATCH_ROWS))
 
 
 def parquet_chunks(dataset: ds.Dataset) -> Iterator[bytes]:
     """The version as one Parquet file, a row group at a time."""
-    return _encoded(dataset, lambda sink: pq.ParquetWriter(sink, dataset.schema))
+    return parquet_stream(stream_of(dataset, DOWNLOAD_BATCH_ROWS))
