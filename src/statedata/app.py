@@ -24,11 +24,11 @@ from statedata.identity import router as identity_api
 from statedata.portal import api_reference
 from statedata.portal import pages as portal
 from statedata.query import router as query_api
-from statedata.query import socrata
+from statedata.query import socrata, workspace_api, workspace_pages
 from statedata.query.engine import close_engines
 from statedata.query.usage import UsageCounter
 from statedata.web.errors import install_error_handlers
-from statedata.web.headers import SecurityHeadersMiddleware
+from statedata.web.headers import SecurityHeadersMiddleware, tile_origins
 from statedata.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,16 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, image_sources=tile_origins(settings.map_tile_url))
     install_error_handlers(app)
     for router in (
         identity_api.router,
         catalog_api.router,
         catalog_api.exports,
         query_api.router,
+        workspace_api.router,
         socrata.router,
+        workspace_pages.router,
         catalog_pages.router,
         plan_pages.router,
         source_pages.router,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,3 +125,24 @@ def test_resource_headers_types_defaults_and_errors(live: tuple[str, str]) -> No
     assert httpx.get(f"{url}/resource/{ref}.json", params={"$query": "SELECT *"}).status_code == 400
     assert httpx.get(f"{url}/resource/nope-0000.json").status_code == 404
     assert httpx.get(f"{url}/api/views/nope-0000.json").status_code == 404
+
+
+@pytest.mark.filterwarnings("ignore:Requests made without an app_token")
+def test_the_dataset_pages_python_examples_run_as_written(live: tuple[str, str]) -> None:
+    """The sodapy and ckanapi snippets on the page, run as they are, read the rows the table shows."""
+    url, ref = live
+    page = httpx.get(
+        f"{url}/datasets/{ref}", params={"fc": "town", "fo": "eq", "fv": "Hartford", "sort": "id"}
+    ).text
+    blocks = [
+        html.unescape(b)
+        for b in re.findall(r'<code class="language-python">(.*?)</code>', page, re.S)
+    ]
+    sodapy_code, ckan_code = blocks[0], blocks[1]
+    wanted = [r["id"] for r in ROWS if r["town"] == "Hartford"]
+    scope: dict[str, Any] = {}
+    exec(sodapy_code, scope)  # noqa: S102 (the page's own example, against the test server)
+    assert [int(r["id"]) for r in scope["rows"]] == wanted
+    scope = {}
+    exec(ckan_code, scope)  # noqa: S102 (as above)
+    assert [r["id"] for r in scope["rows"]] == wanted

@@ -25,7 +25,7 @@ WORDS = [
     "id", "town", "amount", "paid_date", "latitude", "nonesuch", "'Hartford'", "'2024-01-01'", "1",
     "2.5", "-3", "NULL", "TRUE", "=", "!=", "<", ">=", "+", "*", "/", "(", ")", ",", "AND", "OR",
     "NOT", "IN", "BETWEEN", "LIKE", "'%a%'", "IS", "count(*)", "sum(amount)", "upper(town)",
-    "date_trunc_ym(paid_date)", "starts_with(town, 'H')", "within_circle(location, 41, -72, 100)",
+    "date_trunc_ym(paid_date)", "starts_with(town, 'H')", "contains(note, '1')", "within_circle(location, 41, -72, 100)",
     "AS", "x", ";", "SELECT", "FROM", "DROP TABLE t", "read_csv('/etc/passwd')", "COPY",
     "ATTACH", "'unterminated", "`town`", "\"s\"", "--", "/*", "UNION", "CAST(id AS VARCHAR)",
     "getenv('HOME')", "version()", "?", "$1",
@@ -61,10 +61,11 @@ ALLOWED_NODES = (
     exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Add, exp.Sub,
     exp.Mul, exp.Div, exp.Neg, exp.In, exp.Between, exp.Like, exp.Is, exp.Alias, exp.Star,
     exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Upper, exp.Lower, exp.StartsWith,
+    exp.Contains,
     exp.Cast, exp.DataType, exp.TimestampTrunc, exp.DateTrunc, exp.Var, exp.Distinct, exp.Asin,
     exp.Sqrt, exp.Pow, exp.Sin, exp.Cos, exp.Anonymous, exp.Radians, exp.Limit, exp.Offset,
 )  # fmt: skip
-ALLOWED_ANONYMOUS = {"RADIANS", "ASIN", "SIN", "COS", "SQRT", "POW", "STARTS_WITH"}
+ALLOWED_ANONYMOUS = {"RADIANS", "ASIN", "SIN", "COS", "SQRT", "POW", "STARTS_WITH", "CONTAINS"}
 
 
 def _emitted_is_allow_listed(request: SoqlRequest) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from statedata.app import create_app
+from statedata.core.config import load_settings
+from statedata.core.errors import ConfigError
 from tests.factories import make_user, sign_in
 
 
@@ -132,3 +138,20 @@ def test_the_api_reference_lists_every_operation_from_openapi(client: TestClient
     assert "Revoke one of your tokens; it is refused from now on." in page.text
     assert "<code>before_id</code>" in page.text
     assert 'href="/api/v1/openapi.json"' in page.text
+
+
+def test_a_configured_map_tile_server_is_the_only_outside_image_source(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = load_settings(
+        home=tmp_path / "tiles",
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        map_tile_url="https://tiles.example.ct.gov/{z}/{x}/{y}.png",
+    )
+    with TestClient(create_app(settings)) as client:
+        policy = client.get("/").headers["content-security-policy"]
+    assert "img-src 'self' data: https://tiles.example.ct.gov;" in policy
+    assert "script-src 'self';" in policy
+    with pytest.raises(ConfigError, match=r"STATEDATA_MAP_TILE_URL: .*'javascript:alert"):
+        load_settings(home=tmp_path / "bad", map_tile_url="javascript:alert(1)")

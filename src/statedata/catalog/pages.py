@@ -35,7 +35,8 @@ from statedata.core.security import tokens_match
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code, list_agencies
 from statedata.identity.policy import Action, Classification, Resource, decide
-from statedata.storage.lake import preview_rows
+from statedata.query.exploration import exploration
+from statedata.query.usage import usage_summary
 from statedata.web.deps import (
     CSRF_FIELD,
     CurrentActor,
@@ -211,23 +212,28 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
     dataset = datasets.get_dataset(session, actor=actor, ref=ref)
     if ref != dataset.public_id:
         return RedirectResponse(f"/datasets/{dataset.public_id}", status_code=301)
+    request.app.state.usage.add(dataset.id, "page_view")
     history = versions.list_versions(session, dataset=dataset)
-    preview: list[dict[str, Any]] = []
     readable = decide(actor, Action.READ_DATASET, datasets.resource_of(dataset)).allowed
     may_edit = datasets.may(actor, Action.EDIT_DATASET, dataset)
-    if readable and dataset.current_version:
-        _, _, rows = versions.read_version(
-            session, actor=actor, settings=get_settings(request), ref=dataset.public_id
-        )
-        preview = preview_rows(rows, 10)
+    settings = get_settings(request)
     base_url = str(request.base_url).rstrip("/")
+    exploring = (
+        exploration(session, actor, settings, dataset, request.query_params.multi_items(), base_url)
+        if readable and dataset.current_version
+        else None
+    )
+    usage = None
+    if may_edit:
+        counter = request.app.state.usage
+        usage = usage_summary(session, dataset_id=dataset.id, pending=counter.pending(dataset.id))
     return render(
         request,
         "dataset.html",
         {
             "dataset": dataset,
             "versions": history,
-            "preview": preview,
+            "explore": exploring,
             "readable": readable,
             "schema": datasets.dictionary_of(dataset),
             "released": datasets.is_released(dataset),
@@ -240,9 +246,13 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             "completeness": completeness_of(dataset),
             "criteria": vocab.HIGH_VALUE_CRITERIA,
             "licenses": vocab.LICENSES,
+            "usage": usage,
+            "map_tile_url": settings.map_tile_url,
+            "map_tile_attribution": settings.map_tile_attribution,
         },
         title=dataset.title,
         json_url=f"/api/v1/datasets/{dataset.public_id}",
+        status_code=400 if exploring is not None and exploring.error else 200,
     )
 
 

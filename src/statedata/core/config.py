@@ -122,6 +122,18 @@ class Settings(BaseSettings):
         ge=1,
         description="API requests per minute for one API or app token (X-App-Token or Bearer).",
     )
+    map_tile_url: str = Field(
+        default="",
+        pattern=r"^(|https?://[^\s'\"]+\{z\}[^\s'\"]*)$",
+        description=(
+            "Tile server for dataset maps, as a Leaflet URL template with {z}/{x}/{y} (for example "
+            "the state's own tile server). Empty draws the points on a plain background, so no "
+            "page loads anything from outside the portal; a URL's origin is added to img-src."
+        ),
+    )
+    map_tile_attribution: str = Field(
+        default="", description="Attribution shown under maps drawn on map_tile_url's tiles."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description=(

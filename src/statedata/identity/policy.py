@@ -45,6 +45,8 @@ class Action(StrEnum):
     EDIT_DATASET = "dataset.edit"  # metadata, dictionary, uploads, loads, restores, retiring
     REVIEW_DATASET = "dataset.review"  # approve a dataset another person submitted
     MANAGE_INVENTORY = "inventory.manage"  # review and submit the agency's annual inventory
+    USE_SQL_WORKSPACE = "sql.use"  # run SQL over the datasets one may read
+    SAVE_SQL_QUERY = "sql.save"  # keep, change and delete one's own saved statements
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -65,6 +67,8 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.EDIT_DATASET: Scope.WRITE,
     Action.REVIEW_DATASET: Scope.WRITE,
     Action.MANAGE_INVENTORY: Scope.WRITE,
+    Action.USE_SQL_WORKSPACE: Scope.READ,
+    Action.SAVE_SQL_QUERY: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -137,6 +141,8 @@ def decide(
         Action.MANAGE_OWN_TOKENS,
         Action.CHANGE_OWN_PASSWORD,
         Action.LIST_JOBS,
+        Action.USE_SQL_WORKSPACE,  # each dataset a statement reads is still decided on its own
+        Action.SAVE_SQL_QUERY,  # one's own saved statements only (the service filters by owner)
     }:
         return ALLOW
     if action is Action.READ_JOB:

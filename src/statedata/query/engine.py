@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from statedata.core.config import Settings
 from statedata.core.errors import BadQuery
@@ -39,6 +40,7 @@ class Relation:
 
 
 EXPORT_MEMORY_LIMIT = "128MB"
+ARROW_CACHE_SIZE = 256
 
 
 def _database(threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
@@ -74,6 +76,7 @@ class QueryEngine:
         self._exports = _database(1, EXPORT_MEMORY_LIMIT)
         self._slots = threading.BoundedSemaphore(settings.query_concurrency)
         self._views: set[str] = set()
+        self._arrow: dict[tuple[str, int], ds.Dataset] = {}
         self._lock = threading.Lock()
 
     @property
@@ -118,13 +121,38 @@ class QueryEngine:
         self._exports.register(holder, table)
         return holder
 
+    def arrow_dataset(self, key: str, store_version: int) -> ds.Dataset:
+        """The version as an Arrow dataset (for the SQL workspace), opened once per version."""
+        with self._lock:
+            found = self._arrow.get((key, store_version))
+        if found is None:
+            found = self._store.dataset(key, store_version)
+            with self._lock:
+                self._arrow[(key, store_version)] = found
+                while len(self._arrow) > ARROW_CACHE_SIZE:
+                    self._arrow.pop(next(iter(self._arrow)))
+        return found
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One of the process's query slots, waited for up to the time limit."""
+        if not self._slots.acquire(timeout=self.timeout_seconds):
+            raise BadQuery("The server is busy with other queries; try again in a moment.")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
     @contextmanager
     def cursor(
         self, relation: Relation, *, export: bool = False
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor for a query, stopped after the time limit; an export's cursor is not."""
-        if not self._slots.acquire(timeout=self.timeout_seconds):
-            raise BadQuery("The server is busy with other queries; try again in a moment.")
+        with self.slot(), self._cursor(relation, export=export) as cursor:
+            yield cursor
+
+    @contextmanager
+    def _cursor(self, relation: Relation, *, export: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         cursor = (self._exports if export else self._database).cursor()
         timer = None if export else threading.Timer(self.timeout_seconds, cursor.interrupt)
         try:
@@ -142,7 +170,6 @@ class QueryEngine:
             if timer is not None:
                 timer.cancel()
             cursor.close()
-            self._slots.release()
 
     def close(self) -> None:
         self._database.close()

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from statedata.catalog.datasets import get_dataset_for_edit
 from statedata.core.errors import BadQuery
 from statedata.identity.actor import Actor
 from statedata.query import formats
@@ -29,6 +30,7 @@ from statedata.query.service import (
     open_target,
     query_rows,
 )
+from statedata.query.usage import usage_summary
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 from statedata.web.ratelimit import RateLimited
 
@@ -177,3 +179,18 @@ def read_facets(
     return Response(
         formats.json_bytes(body), media_type="application/json", headers=cache_headers(target, etag)
     )
+
+
+@router.get("/datasets/{ref}/usage")
+def read_usage(
+    ref: Ref,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> dict[str, Any]:
+    """Page views, downloads and API calls of a dataset, for those who may edit it."""
+    dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
+    pending = request.app.state.usage.pending(dataset.id)
+    summary = usage_summary(session, dataset_id=dataset.id, days=days, pending=pending)
+    return {"dataset": dataset.public_id, **summary}

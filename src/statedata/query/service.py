@@ -58,6 +58,13 @@ class QueryTarget:
         return self.version.created_at
 
 
+def pii_columns(dataset: Dataset) -> frozenset[str]:
+    """Columns the dictionary tags with a personal-information category."""
+    return frozenset(
+        f["name"] for f in dataset.dictionary if f.get("piiCategory") not in (None, "", "none")
+    )
+
+
 def open_target(
     session: Session, *, actor: Actor, settings: Settings, ref: str, version: int | None = None
 ) -> QueryTarget:
@@ -67,10 +74,7 @@ def open_target(
     authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource)
     chosen = get_version(session, dataset=dataset, number=version)
     columns = [Column(c["name"], c["type"]) for c in chosen.columns]
-    pii = frozenset(
-        f["name"] for f in dataset.dictionary if f.get("piiCategory") not in (None, "", "none")
-    )
-    masked = masked_columns(actor, resource, pii & {c.name for c in columns})
+    masked = masked_columns(actor, resource, pii_columns(dataset) & {c.name for c in columns})
     engine = engine_for(settings)
     return QueryTarget(
         dataset=dataset,
@@ -253,6 +257,11 @@ def _run(target: QueryTarget, statement: _Statement) -> pa.Table:
                 f"The query cannot run on this dataset: {_duckdb_message(exc)}"
             ) from None
     return result
+
+
+def run_statement(target: QueryTarget, sql: str, params: list[Any]) -> pa.Table:
+    """SQL the caller built over ``target.relation`` from checked names, with bound values."""
+    return _run(target, _Statement(sql, params, 0))
 
 
 def _duckdb_message(exc: Exception) -> str:

@@ -57,7 +57,7 @@ TEMPORAL = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
 
 NOT_A_FUNCTION = (
     "is not a SoQL function here (functions: count, sum, avg, min, max, upper, lower, "
-    "date_trunc_y, date_trunc_ym, date_trunc_ymd, starts_with, within_circle)"
+    "date_trunc_y, date_trunc_ym, date_trunc_ymd, starts_with, contains, within_circle)"
 )
 # The arguments each node may carry; anything else set on a node is refused, not ignored.
 PLAIN_ARGUMENTS = frozenset({"this", "expression", "expressions"})
@@ -232,12 +232,13 @@ class _Emitter:
             if not isinstance(node.expression, exp.Null):
                 raise self.refuse(node, "may only be IS NULL or IS NOT NULL")
             return f"({self.emit(node.this, deeper)} IS NULL)"
-        if isinstance(node, exp.StartsWith):
-            prefix = node.expression
-            if not isinstance(prefix, exp.Literal) or not prefix.is_string:
-                raise self.refuse(node, "needs a quoted prefix")
+        if isinstance(node, exp.StartsWith | exp.Contains):
+            part = node.expression
+            if not isinstance(part, exp.Literal) or not part.is_string:
+                raise self.refuse(node, "needs quoted text as its second argument")
             target = self.emit(node.this, deeper)
-            return f"starts_with(CAST({target} AS VARCHAR), {self._bind(prefix.this)})"
+            function = "starts_with" if isinstance(node, exp.StartsWith) else "contains"
+            return f"{function}(CAST({target} AS VARCHAR), {self._bind(part.this)})"
         if isinstance(node, exp.Upper | exp.Lower):
             function = "upper" if isinstance(node, exp.Upper) else "lower"
             return f"{function}(CAST({self.emit(node.this, deeper)} AS VARCHAR))"

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.db import unit_of_work, utcnow
@@ -40,6 +40,12 @@ class UsageCounter:
             raise ValueError(f"unknown usage kind {kind!r}")
         with self._lock:
             self._pending[(dataset_id, utcnow().date(), kind)] += 1
+
+    def pending(self, dataset_id: int) -> dict[tuple[date, str], int]:
+        """Counts of one dataset not saved yet, so a reader sees them without a write of its own
+        (a write from inside a request could wait on that request's own transaction)."""
+        with self._lock:
+            return {(d, k): n for (i, d, k), n in self._pending.items() if i == dataset_id}
 
     def flush(self) -> int:
         """Write the counts gathered so far; returns how many rows it touched."""
@@ -92,23 +98,25 @@ def _add_count(session: Session, dataset_id: int, day: date, kind: str, count: i
         session.flush()
 
 
-def usage_summary(session: Session, *, dataset_id: int, days: int = 30) -> dict[str, Any]:
-    """Totals of each kind, all time and over the last ``days`` days, and the daily series."""
+def usage_summary(
+    session: Session,
+    *,
+    dataset_id: int,
+    days: int = 30,
+    pending: dict[tuple[date, str], int] | None = None,
+) -> dict[str, Any]:
+    """Totals of each kind, all time and over the last ``days`` days, and the daily series;
+    ``pending`` adds the counts a :class:`UsageCounter` holds but has not saved yet."""
     since = utcnow().date() - timedelta(days=days - 1)
+    counts: Counter[tuple[date, str]] = Counter(pending or {})
+    for row in session.scalars(select(DatasetUsage).where(DatasetUsage.dataset_id == dataset_id)):
+        counts[(row.usage_date, row.kind)] += row.count
     totals = dict.fromkeys(KINDS, 0)
     recent = dict.fromkeys(KINDS, 0)
-    for kind, total in session.execute(
-        select(DatasetUsage.kind, func.sum(DatasetUsage.count))
-        .where(DatasetUsage.dataset_id == dataset_id)
-        .group_by(DatasetUsage.kind)
-    ):
-        totals[kind] = int(total or 0)
     daily = []
-    for row in session.scalars(
-        select(DatasetUsage)
-        .where(DatasetUsage.dataset_id == dataset_id, DatasetUsage.usage_date >= since)
-        .order_by(DatasetUsage.usage_date, DatasetUsage.kind)
-    ):
-        recent[row.kind] += row.count
-        daily.append({"date": row.usage_date.isoformat(), "kind": row.kind, "count": row.count})
+    for (day, kind), count in sorted(counts.items()):
+        totals[kind] += count
+        if day >= since:
+            recent[kind] += count
+            daily.append({"date": day.isoformat(), "kind": kind, "count": count})
     return {"total": totals, f"last_{days}_days": recent, "daily": daily}

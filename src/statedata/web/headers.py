@@ -3,6 +3,8 @@ from outside the portal: every script, style, font and image is served from /sta
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,11 +25,25 @@ FIXED_HEADERS = {
 }
 
 
+def tile_origins(tile_url: str) -> tuple[str, ...]:
+    """The origin of a configured map tile server, which maps may load images from."""
+    if not tile_url:
+        return ()
+    parts = urlsplit(tile_url)
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers without touching bodies (a plain ASGI middleware, so streaming stays streaming)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, image_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.policy = CONTENT_SECURITY_POLICY
+        if image_sources:  # only the tile server the operator named, never the web at large
+            listed = " ".join(image_sources)
+            self.policy = self.policy.replace(
+                "img-src 'self' data:", f"img-src 'self' data: {listed}"
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,7 +55,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in FIXED_HEADERS.items():
                     headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", self.policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -34,7 +34,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         ("Access plans", "/access-plan"),
     ]
     if actor.is_authenticated:
-        items.append(("Jobs", "/jobs"))
+        items += [("SQL workspace", "/sql"), ("Jobs", "/jobs")]
     if actor.role is Role.ADMIN:
         items += [("Users", "/admin/users"), ("Audit log", "/admin/audit")]
     return items
