@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-import altair as alt
-
 from statedata.core.errors import BadQuery
 from statedata.query.formats import json_value
 from statedata.query.service import QueryTarget, RowsRequest, facets, query_rows
@@ -189,6 +187,8 @@ def chart_spec(
     stack: bool = True,
 ) -> dict[str, Any]:
     """A Vega-Lite spec: bars for categories, lines with points over time or numbers."""
+    import altair as alt  # here, not at the top: ~25 MB a server drawing no chart never loads
+
     short = {"temporal": "T", "quantitative": "Q", "nominal": "N"}[x_kind]
     chart = alt.Chart(alt.InlineData(values=list(rows)))
     tooltip = [
