@@ -13,7 +13,7 @@ from datetime import datetime, time
 from typing import Any
 
 from statedata.core.errors import BadQuery
-from statedata.query.formats import json_value
+from statedata.query.formats import plain_value
 from statedata.query.service import QueryTarget, RowsRequest, facets, query_rows
 from statedata.query.soql import NUMERIC, TEMPORAL, SoqlRequest
 from statedata.query.table_view import TableView, soql_name, soql_text
@@ -93,7 +93,7 @@ class Chart:
     truncated: bool = False
 
 
-def _x_kind(column_type: str) -> str:
+def x_kind(column_type: str) -> str:
     if column_type in TEMPORAL:
         return "temporal"
     return "quantitative" if NUMERIC.match(column_type) else "nominal"
@@ -102,7 +102,7 @@ def _x_kind(column_type: str) -> str:
 def build_chart(target: QueryTarget, view: TableView, request: ChartRequest) -> Chart:
     """The chart's rows (grouped by x and the group column, over the table's filters) and spec."""
     types = {c.name: c.type for c in target.columns}
-    kind = _x_kind(types[request.x])
+    kind = x_kind(types[request.x])
     x_expr = soql_name(request.x)
     if kind == "temporal":
         x_expr = f"{UNITS[request.unit]}({x_expr})"
@@ -132,7 +132,7 @@ def build_chart(target: QueryTarget, view: TableView, request: ChartRequest) -> 
         select=", ".join(select), where=where, group=", ".join(group_by), order=order, q=view.q
     )
     page = query_rows(target, RowsRequest(soql=soql, limit=MAX_POINTS + 1, include_total=False))
-    rows = [{k: _plain(v) for k, v in row.items()} for row in page.rows[:MAX_POINTS]]
+    rows = [{k: chart_value(v) for k, v in row.items()} for row in page.rows[:MAX_POINTS]]
     y_title = (
         AGGREGATES["count"]
         if request.aggregate == "count"
@@ -165,12 +165,11 @@ def build_chart(target: QueryTarget, view: TableView, request: ChartRequest) -> 
     )
 
 
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
+def chart_value(value: Any) -> Any:
+    """A value for a spec's inline data; a truncated date reads as a date, not a midnight."""
     if isinstance(value, datetime) and value.tzinfo is None and value.time() == time():
-        return value.date().isoformat()  # a truncated date reads as a date, not a midnight
-    return json_value(value)
+        return value.date().isoformat()
+    return plain_value(value)
 
 
 def chart_spec(

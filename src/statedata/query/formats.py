@@ -36,6 +36,13 @@ def json_value(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+def plain_value(value: Any) -> Any:
+    """A value as a JSON scalar (numbers stay numbers), for specs and summaries built in Python."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json_value(value)
+
+
 def json_bytes(body: Any) -> bytes:
     return json.dumps(body, default=json_value, separators=(",", ":")).encode()
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from statedata.query.formats import json_value
+from statedata.query.formats import plain_value
 from statedata.query.service import QueryTarget, facets, run_statement
 from statedata.query.soql import NUMERIC, SoqlRequest, quoted
 
@@ -37,12 +37,6 @@ class ColumnSummary:
 
 _summaries: OrderedDict[tuple[int, str], list[ColumnSummary]] = OrderedDict()
 _summaries_lock = threading.Lock()
-
-
-def _shown(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return json_value(value)
 
 
 def column_summaries(target: QueryTarget) -> list[ColumnSummary]:
@@ -89,8 +83,8 @@ def column_summaries(target: QueryTarget) -> list[ColumnSummary]:
                 values=values,
                 nulls=rows - values,
                 distinct=min(int(found.get(f"d{i}") or 0), values),
-                minimum=_shown(found.get(f"lo{i}")),
-                maximum=_shown(found.get(f"hi{i}")),
+                minimum=plain_value(found.get(f"lo{i}")),
+                maximum=plain_value(found.get(f"hi{i}")),
                 mean=None if mean is None else float(mean),
                 top=list(top.get("values", [])),
                 more_values=bool(top.get("more")),

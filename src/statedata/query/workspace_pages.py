@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statedata.core.errors import BadQuery, StatedataError
 from statedata.identity.actor import Actor
-from statedata.query.charts import chart_spec
-from statedata.query.soql import NUMERIC, TEMPORAL
+from statedata.query.charts import chart_spec, chart_value, x_kind
+from statedata.query.soql import NUMERIC
 from statedata.query.workspace import (
     SqlResult,
     delete_saved,
@@ -50,26 +50,13 @@ def _chart(result: SqlResult, x: str, y: str, group: str) -> dict[str, Any] | No
             raise BadQuery(f"chart {label}: {name!r} is not a column of the result.")
     if not NUMERIC.match(types[y]):
         raise BadQuery(f"chart y: {y!r} is {types[y]}; choose a number column.")
-    kind = (
-        "temporal"
-        if types[x] in TEMPORAL
-        else "quantitative"
-        if NUMERIC.match(types[x])
-        else "nominal"
-    )
     rows = result.table.slice(0, CHART_ROWS).to_pylist()
     return chart_spec(
-        [
-            {
-                k: (v if isinstance(v, int | float | str) or v is None else str(v))
-                for k, v in r.items()
-            }
-            for r in rows
-        ],
+        [{k: chart_value(v) for k, v in r.items()} for r in rows],
         x=x,
         y=y,
         group=group,
-        x_kind=kind,
+        x_kind=x_kind(types[x]),
         title=f"{y} by {x}" + (f" and {group}" if group else ""),
     )
 
