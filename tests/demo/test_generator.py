@@ -10,7 +10,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from statedata.demo.generator import folder_checksum, generate_demo, read_manifest
+from statedata.demo.generator import folder_checksum, generate_demo
+from statedata.demo.manifest import read_manifest
 from statedata.demo.sources import SOURCES
 from statedata.standards.towns import load_towns
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow.dataset as ds
 
 from statedata.core.errors import InvalidInput
 from statedata.storage.readers import COLUMN_TYPE, READER_MEMORY_LIMIT
 from statedata.storage.schema import Column
+
+if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
+    import pyarrow.dataset as ds
 
 MAX_LIMIT = 32_000
 DEFAULT_LIMIT = 100

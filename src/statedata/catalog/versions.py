@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,9 @@ from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
 from statedata.storage.store import StoredVersion, TableStore, WriteMode
+
+if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
+    import pyarrow.dataset as ds
 
 LOAD_JOB = "catalog.load"
 RETYPABLE_FORMATS = ("csv", "tsv")

@@ -10,8 +10,8 @@ from statedata.core.instance import DEMO_MODE, set_fact
 from statedata.core.jobs import create_job, run_job
 from statedata.demo.accounts import create_demo_accounts
 from statedata.demo.catalog import publish_demo_catalog
-from statedata.demo.generator import MAX_PERSONS, read_manifest
 from statedata.demo.jobs import DEMO_JOB
+from statedata.demo.manifest import MAX_PERSONS, read_manifest
 from statedata.identity.actor import Actor
 
 

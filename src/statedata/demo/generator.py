@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from statedata.demo import aggregates
+from statedata.demo.manifest import MANIFEST_NAME, MAX_PERSONS
 from statedata.demo.population import Population, generate_population, town_zip
 from statedata.demo.sources import SOURCES, as_date, build_source
 from statedata.standards.towns import load_towns
 
 CHUNK_PERSONS = 50_000
-MAX_PERSONS = 20_000_000
 Progress = Callable[[int, int, str], None]
 
 DATE_COLUMNS = {"month", "registration_date"}
@@ -157,7 +157,7 @@ def generate_demo(
         persons=persons,
         files={f"{n}.parquet": w.rows for n, w in sorted(writers.items())},
     )
-    (staging / "manifest.json").write_text(
+    (staging / MANIFEST_NAME).write_text(
         json.dumps(summary.as_dict(), indent=2, sort_keys=True) + "\n"
     )
     shutil.rmtree(target, ignore_errors=True)
@@ -200,12 +200,6 @@ def _write_aggregates(
     writers["sots_business_registrations"].write(registrations)
     writers["dol_employers"].write(employers)
     writers["truth_businesses"].write(truth)
-
-
-def read_manifest(target: Path) -> dict[str, Any] | None:
-    """The manifest of demo data already generated in ``target``, if any."""
-    path = target / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else None
 
 
 def folder_checksum(target: Path) -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from statedata.core.jobs import JobContext, job_kind
-from statedata.demo.generator import generate_demo
 
 DEMO_JOB = "demo.generate"
 
 
 @job_kind(DEMO_JOB)
 def generate_demo_job(context: JobContext) -> dict[str, Any]:
+    # Imported here: the generator brings Arrow's Parquet writer, which a serving process that
+    # never generates the demo should not hold in memory.
+    from statedata.demo.generator import generate_demo
+
     persons = int(context.params["persons"])
     seed = int(context.params["seed"])
     context.log(f"generating {persons:,} persons with seed {seed}")

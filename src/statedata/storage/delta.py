@@ -7,16 +7,19 @@ readers keep seeing the last good version.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from statedata.core.errors import InvalidInput, NotFound, StatedataError
 from statedata.storage.schema import Column, columns_of
 from statedata.storage.store import StoredVersion, WriteMode
+
+if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
+    import pyarrow.dataset as ds
 
 # Row groups of 64k rows rather than delta-rs's default (a whole file in one group): a page of rows
 # decodes one small group instead of a million rows, and statistics skip more (the data API's

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from statedata.core.config import Settings
 from statedata.storage.delta import DeltaTableStore
 from statedata.storage.readers import READER_MEMORY_LIMIT
 from statedata.storage.store import TableStore
+
+if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
+    import pyarrow.dataset as ds
 
 DOWNLOAD_BATCH_ROWS = 50_000
 SCAN_BATCH_ROWS = 65_536
@@ -133,6 +134,8 @@ def csv_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
 
 def parquet_stream(batches: pa.RecordBatchReader) -> Iterator[bytes]:
     """Batches as one Parquet file, a row group at a time."""
+    import pyarrow.parquet as pq  # here: ~10 MB a server that only reads never loads
+
     return _encoded(batches, lambda sink: pq.ParquetWriter(sink, batches.schema))
 
 
