@@ -6,7 +6,18 @@ import sys
 
 import typer
 
-from statedata.cli import agencies, backup, config, datasets, demo, init, serve, tokens, users
+from statedata.cli import (
+    agencies,
+    backup,
+    config,
+    datasets,
+    demo,
+    init,
+    quality,
+    serve,
+    tokens,
+    users,
+)
 from statedata.core.errors import StatedataError
 
 app = typer.Typer(
@@ -28,6 +39,7 @@ app.add_typer(agencies.app, name="agency")
 app.add_typer(datasets.app, name="dataset")
 app.add_typer(tokens.app, name="token")
 app.add_typer(config.app, name="config")
+app.add_typer(quality.app, name="quality")
 
 
 def main() -> None:

@@ -1,0 +1,71 @@
+"""Check a file against rules before it is loaded (``statedata quality check``).
+
+The file is read as the text it holds (CSV and TSV) or with its own types (Parquet), once; the
+rules compare through casts, so a rule means the same on a file as on the version it becomes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from statedata.core.errors import InvalidInput
+from statedata.quality.rules import CheckContext, Rule, parse_rules
+from statedata.quality.runner import CheckReport, check_relation_columns, run_checks
+from statedata.storage.readers import detect_format
+from statedata.storage.schema import Column
+
+READABLE = ("csv", "tsv", "parquet")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def file_source(path: Path, fmt: str) -> str:
+    """SQL that reads the file (the path is quoted as a literal)."""
+    if fmt == "parquet":
+        return f"read_parquet({_literal(str(path))})"
+    delimiter = "\\t" if fmt == "tsv" else ","
+    return (
+        f"read_csv({_literal(str(path))}, all_varchar = true, delim = '{delimiter}', header = true)"
+    )
+
+
+def read_rules(path: Path) -> list[Rule]:
+    """Rules from a JSON file: a list of rules, or ``{"rules": [...]}``."""
+    try:
+        data: Any = json.loads(path.read_text())
+    except OSError as exc:
+        raise InvalidInput(f"rules: cannot read {path}: {exc.strerror}.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"rules: {path.name} line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from None
+    if isinstance(data, dict) and "rules" in data:
+        data = data["rules"]
+    return parse_rules(data, "rules")
+
+
+def check_file(path: Path, rules: list[Rule], *, today: date | None = None) -> CheckReport:
+    """Every rule over the file, in one pass over it."""
+    fmt = detect_format(path)
+    if fmt not in READABLE:
+        raise InvalidInput(f"file: {path.name} is {fmt}; a check reads {', '.join(READABLE)}.")
+    if not path.is_file():
+        raise InvalidInput(f"file: {path} does not exist.")
+    connection = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        source = file_source(path, fmt)
+        columns = {n: Column(n, t) for n, t in check_relation_columns(connection, source)}
+        context = CheckContext(columns=columns, today=today or date.today())
+        return run_checks(connection, source, rules, context)
+    finally:
+        connection.close()
