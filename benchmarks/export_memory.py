@@ -11,7 +11,6 @@ Run: .venv/bin/python benchmarks/export_memory.py [--rows 5000000]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -20,8 +19,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from query_vs_datasette import free_port, publish, server, write_csv
-from upload_memory import current_mb, peak_mb
+from query_vs_datasette import publish, server, write_csv
+from upload_memory import current_mb, free_port, instance_env, peak_mb
 
 
 def main() -> None:
@@ -33,12 +32,7 @@ def main() -> None:
         csv_path = scratch / "payments.csv"
         write_csv(csv_path, args.rows)
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STATEDATA_")}
-        env |= {
-            "STATEDATA_HOME": str(scratch / "home"),
-            "STATEDATA_PORT": str(port),
-            "STATEDATA_LOG_LEVEL": "warning",
-        }
+        env = instance_env(scratch / "home", port)
         ref = publish(scratch / "home", csv_path, env)
         csv_bytes = csv_path.stat().st_size
         csv_path.unlink()

@@ -29,6 +29,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from upload_memory import free_port, instance_env
+
 from statedata.catalog.datasets import create_dataset
 from statedata.catalog.lifecycle import approve, submit_for_review
 from statedata.catalog.local_loads import load_local_file
@@ -121,14 +123,6 @@ def publish(home: Path, csv_path: Path, env: dict[str, str]) -> str:
         approve(session, actor=system, ref=ref)
     engine.dispose()
     return ref
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -242,12 +236,7 @@ def main() -> None:
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("STATEDATA_")}
         port = free_port()
-        ours_env = env | {
-            "STATEDATA_HOME": str(scratch / "home"),
-            "STATEDATA_PORT": str(port),
-            "STATEDATA_LOG_LEVEL": "warning",
-            "STATEDATA_RATE_LIMIT_ANONYMOUS": "1000000",
-        }
+        ours_env = instance_env(scratch / "home", port, rate_limit_anonymous="1000000")
         ref = publish(scratch / "home", csv_path, ours_env)
         with server([sys.executable, "-m", "statedata", "serve"], ours_env, port) as (base, _):
             ours = run(base, lambda c: statedata_urls(c, ref), args.repeat)

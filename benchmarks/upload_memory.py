@@ -63,6 +63,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def instance_env(home: Path, port: int, **settings: str) -> dict[str, str]:
+    """This process's environment without its STATEDATA_ settings, for an instance in ``home``
+    served on ``port`` (quietly), plus ``settings`` as STATEDATA_<NAME> variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEDATA_")}
+    env |= {
+        "STATEDATA_HOME": str(home),
+        "STATEDATA_PORT": str(port),
+        "STATEDATA_LOG_LEVEL": "warning",
+    }
+    return env | {f"STATEDATA_{name.upper()}": value for name, value in settings.items()}
+
+
 def statedata(env: dict[str, str], *args: str, input: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "statedata", *args],
@@ -91,13 +103,7 @@ def main() -> None:
         rows = write_csv(csv, int(args.gigabytes * 1024**3))
         size = csv.stat().st_size
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STATEDATA_")}
-        env |= {
-            "STATEDATA_HOME": str(scratch / "home"),
-            "STATEDATA_PORT": str(port),
-            "STATEDATA_UPLOAD_MAX_BYTES": str(size + 1024**2),
-            "STATEDATA_LOG_LEVEL": "warning",
-        }
+        env = instance_env(scratch / "home", port, upload_max_bytes=str(size + 1024**2))
         statedata(env, "init")
         statedata(env, "user", "create", "steward1", "--role", "steward", "--agency", "DPH",
                   "--password", PASSWORD)  # fmt: skip

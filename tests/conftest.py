@@ -16,10 +16,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
-from statedata.core.config import Settings, load_settings
+from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.migrate import upgrade_database
 from statedata.identity.agencies import seed_agencies
+from tests.factories import instance_settings
 from tests.servers import postgres_cluster
 
 _numbers = itertools.count()
@@ -86,12 +87,7 @@ def database_url(
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        home=tmp_path / "home",
-        database_url=database_url,
-        jobs_backend="immediate",
-        secret_key="test-secret-key-" + "x" * 32,
-    )
+    return instance_settings(tmp_path / "home", database_url)
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from statedata.core.config import Settings, load_settings
 from statedata.core.db import unit_of_work
 from statedata.core.jobs import Job
 from statedata.identity.actor import Actor
@@ -16,7 +19,14 @@ from statedata.identity.tokens import create_token
 from statedata.identity.users import create_user
 
 PASSWORD = "correct-horse-battery"
+SECRET_KEY = "test-secret-key-" + "x" * 32
 AGENCY_FOR_ROLE = {"agency_data_officer": "DSS", "steward": "DPH"}
+
+
+def instance_settings(home: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings of a test instance: jobs run in the caller, a fixed signing key."""
+    defaults: dict[str, Any] = {"jobs_backend": "immediate", "secret_key": SECRET_KEY}
+    return load_settings(home=home, database_url=database_url, **(defaults | overrides))
 
 
 def make_user(

@@ -16,26 +16,21 @@ from statedata.catalog.fetch import fetch
 from statedata.catalog.models import Dataset
 from statedata.catalog.pulls import enqueue_due_pulls
 from statedata.catalog.sources import SourceConfig, configure_source
-from statedata.core.config import Settings, load_settings
+from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import InvalidInput
 from statedata.core.jobs import Job, JobQueue, run_job
 from statedata.identity.actor import Actor
 from tests.catalog.publishing import create, make_dataset, upload_and_load, write_csv
 from tests.cli.test_commands import ok, run
+from tests.factories import instance_settings
 from tests.servers import serve_files
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # The HTTP sources of these tests are on loopback, which real instances refuse by default.
-    return load_settings(
-        home=tmp_path / "home",
-        database_url=database_url,
-        jobs_backend="immediate",
-        secret_key="test-secret-key-" + "x" * 32,
-        source_allow_private_networks=True,
-    )
+    return instance_settings(tmp_path / "home", database_url, source_allow_private_networks=True)
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ from statedata.app import create_app
 from statedata.catalog.datasets import create_dataset, update_dictionary
 from statedata.catalog.lifecycle import approve, submit_for_review
 from statedata.catalog.local_loads import load_local_file
-from statedata.core.config import Settings, load_settings
+from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.identity.actor import Actor
+from tests.factories import instance_settings
 
 TOWNS = ["Hartford", "New Haven", "Stamford", "Bridgeport", "Waterbury", "Norwich", "O'Fallon"]
 CATEGORIES = ["grant", "contract", "refund"]
@@ -111,12 +112,8 @@ def shared(
     folder = tmp_path_factory.mktemp("query")
     database = folder / "statedata.db"
     shutil.copy(sqlite_template, database)
-    settings = load_settings(
-        home=folder / "home",
-        database_url=f"sqlite:///{database}",
-        jobs_backend="immediate",
-        secret_key="test-secret-key-" + "x" * 32,
-        rate_limit_anonymous=100_000,
+    settings = instance_settings(
+        folder / "home", f"sqlite:///{database}", rate_limit_anonymous=100_000
     )
     engine = make_engine(settings.resolved_database_url)
     ref = publish_payments(settings, make_session_factory(engine), folder)

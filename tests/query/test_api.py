@@ -20,7 +20,7 @@ from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.identity.actor import Actor
 from statedata.query.usage import usage_summary
-from tests.factories import make_user, sign_in
+from tests.factories import instance_settings, make_user, sign_in
 from tests.query.conftest import payment_rows, publish_payments, write_payments
 
 ROWS = payment_rows()
@@ -180,16 +180,10 @@ def test_anonymous_callers_are_rate_limited_and_an_app_token_raises_the_limit(
     tmp_path: Path, database_url: str, session_factory: sessionmaker[Session]
 ) -> None:
     from statedata.app import create_app
-    from statedata.core.config import load_settings
     from tests.factories import make_token
 
-    settings = load_settings(
-        home=tmp_path / "limited",
-        database_url=database_url,
-        jobs_backend="immediate",
-        secret_key="test-secret-key-" + "x" * 32,
-        rate_limit_anonymous=3,
-        rate_limit_token=6,
+    settings = instance_settings(
+        tmp_path / "limited", database_url, rate_limit_anonymous=3, rate_limit_token=6
     )
     ref = publish_payments(settings, session_factory, tmp_path)
     token = make_token(session_factory, "steward1", "steward", "DPH")

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.core.audit import AuditEvent
-from statedata.core.config import Settings, load_settings
+from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.query.engine import engine_for
-from tests.factories import csrf_from, make_user, sign_in
+from tests.factories import csrf_from, instance_settings, make_user, sign_in
 from tests.query.conftest import payment_rows, publish_payments
 
 ROWS = payment_rows()
@@ -182,13 +182,8 @@ def test_no_file_network_extension_or_settings_access(
 def test_limits_csv_and_the_time_limit(
     tmp_path: Path, database_url: str, session_factory: sessionmaker[Session]
 ) -> None:
-    settings = load_settings(
-        home=tmp_path / "limited",
-        database_url=database_url,
-        jobs_backend="immediate",
-        secret_key="test-secret-key-" + "x" * 32,
-        query_max_rows=50,
-        query_timeout_seconds=0.5,
+    settings = instance_settings(
+        tmp_path / "limited", database_url, query_max_rows=50, query_timeout_seconds=0.5
     )
     publish_payments(settings, session_factory, tmp_path, title="Public payments")
     make_user(session_factory, "analyst1", "analyst", "DOL")

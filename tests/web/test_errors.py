@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.app import create_app
 from statedata.core.config import load_settings
 from statedata.core.errors import ConfigError
-from tests.factories import make_user, sign_in
+from tests.factories import instance_settings, make_user, sign_in
 
 
 def test_unknown_api_path_is_a_problem_document(client: TestClient) -> None:
@@ -143,10 +143,9 @@ def test_the_api_reference_lists_every_operation_from_openapi(client: TestClient
 def test_a_configured_map_tile_server_is_the_only_outside_image_source(
     tmp_path: Path, database_url: str
 ) -> None:
-    settings = load_settings(
-        home=tmp_path / "tiles",
-        database_url=database_url,
-        secret_key="test-secret-key-" + "x" * 32,
+    settings = instance_settings(
+        tmp_path / "tiles",
+        database_url,
         map_tile_url="https://tiles.example.ct.gov/{z}/{x}/{y}.png",
     )
     with TestClient(create_app(settings)) as client:

@@ -16,24 +16,19 @@ import duckdb
 from statedata.core.errors import InvalidInput
 from statedata.quality.rules import CheckContext, Rule, parse_rules
 from statedata.quality.runner import CheckReport, check_relation_columns, run_checks
+from statedata.query.soql import string_literal
 from statedata.storage.readers import detect_format
 from statedata.storage.schema import Column
 
 READABLE = ("csv", "tsv", "parquet")
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def file_source(path: Path, fmt: str) -> str:
     """SQL that reads the file (the path is quoted as a literal)."""
     if fmt == "parquet":
-        return f"read_parquet({_literal(str(path))})"
+        return f"read_parquet({string_literal(str(path))})"
     delimiter = "\\t" if fmt == "tsv" else ","
-    return (
-        f"read_csv({_literal(str(path))}, all_varchar = true, delim = '{delimiter}', header = true)"
-    )
+    return f"read_csv({string_literal(str(path))}, all_varchar = true, delim = '{delimiter}', header = true)"
 
 
 def read_rules(path: Path) -> list[Rule]:

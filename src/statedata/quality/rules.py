@@ -8,14 +8,12 @@ that same pass and judge the measurements. Rules never raise on data: they yield
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
 
 from statedata.core.errors import InvalidInput
-from statedata.query.soql import quoted
 from statedata.storage.schema import Column
 
 Severity = Literal["error", "warning"]
@@ -62,6 +60,8 @@ class Rule:
 
     type: ClassVar[str]
     label: ClassVar[str]  # how the rule type is named on pages
+    # True: the rule counts offending rows; False: it judges the version as a whole (pass/fail)
+    counts_rows: ClassVar[bool] = True
     severity: Severity
 
     def check_columns(self, columns: dict[str, Column]) -> None:
@@ -194,20 +194,6 @@ KIND_WORDS = {
     "texts": "a non-empty list of text",
     "values": "a non-empty list of values",
 }
-
-
-def column_sql(name: str) -> str:
-    return quoted(name)
-
-
-def checked_pattern(pattern: str, where: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise InvalidInput(
-            f"{where}.pattern: {pattern!r} is not a regular expression: {exc}."
-        ) from None
-    return pattern
 
 
 def parse_rules(data: Any, where: str = "rules") -> list[Rule]:

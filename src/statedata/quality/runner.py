@@ -109,9 +109,10 @@ def _plan(rules: list[Rule], context: CheckContext) -> tuple[_Pass, list[RuleRes
         if violation is not None:
             plan.add(f"count(*) FILTER (WHERE {violation.sql}) AS {quoted(f'c{index}')}", violation)
             plan.add(_sample_sql(rule, violation.sql, f"s{index}"), violation)
-        for name, measure in rule.measures(context).items():
+        measures = rule.measures(context)
+        for name, measure in measures.items():
             plan.add(f"{measure.sql} AS {quoted(f'm{index}_{name}')}", measure)
-        if violation is None and not rule.measures(context):
+        if violation is None and not measures:
             result.skipped = "nothing to compare with here"
     return plan, results
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from statedata.quality.runner import RuleResult
 
 WEIGHTS = {"error": 3.0, "warning": 1.0}
-VERSION_RULES = frozenset({"freshness", "row_count", "drift"})
 
 
 def quality_score(rows: int, results: Sequence[RuleResult]) -> float | None:
@@ -28,10 +27,10 @@ def quality_score(rows: int, results: Sequence[RuleResult]) -> float | None:
     total = earned = 0.0
     for result in counted:
         weight = WEIGHTS[result.rule.severity]
-        if result.rule.type in VERSION_RULES:
-            share = 1.0 if result.violations else 0.0
-        else:
+        if result.rule.counts_rows:
             share = min(1.0, result.violations / rows) if rows else 0.0
+        else:
+            share = 1.0 if result.violations else 0.0
         total += weight
         earned += weight * (1.0 - share)
     return round(100.0 * earned / total, 2)

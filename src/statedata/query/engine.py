@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from statedata.core.config import Settings
 from statedata.core.errors import BadQuery
+from statedata.query.soql import string_literal
 from statedata.storage.lake import open_table_store
 from statedata.storage.store import TableStore
 
@@ -61,10 +62,6 @@ def _database(threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
     return database
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 class QueryEngine:
     """What every data API query in this process runs on."""
 
@@ -97,7 +94,7 @@ class QueryEngine:
         with self._lock:
             if name not in self._views:
                 if files:
-                    listed = ", ".join(_literal(f) for f in files)
+                    listed = ", ".join(string_literal(f) for f in files)
                     source = (
                         f"SELECT *, file_index AS {FILE_INDEX}, file_row_number AS {ROW_NUMBER} "  # noqa: S608 (paths quoted)
                         f"FROM read_parquet([{listed}])"

@@ -77,6 +77,12 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def string_literal(text: str) -> str:
+    """A string literal DuckDB reads as exactly ``text`` (for the few places, such as file
+    paths in a view, where a parameter cannot be bound)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 @dataclass
 class SoqlRequest:
     """The SoQL parameters of one request, as sent."""

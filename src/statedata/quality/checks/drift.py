@@ -17,9 +17,9 @@ from statedata.quality.rules import (
     Judgement,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 TOP_CATEGORIES = 50
 
@@ -29,6 +29,7 @@ TOP_CATEGORIES = 50
 class Drift(Rule):
     type = "drift"
     label = "Drift"
+    counts_rows = False
     column: str = field(metadata={"kind": "text"})
     max_change: float = field(metadata={"kind": "share"})
     severity: Severity = "warning"
@@ -36,7 +37,7 @@ class Drift(Rule):
     def measures(self, context: CheckContext) -> dict[str, Fragment]:
         return {
             "rows": Fragment("count(*)"),
-            "empty": Fragment(f"count(*) FILTER (WHERE {column_sql(self.column)} IS NULL)"),
+            "empty": Fragment(f"count(*) FILTER (WHERE {quoted(self.column)} IS NULL)"),
             "counts": Fragment(f"histogram({as_text(self.column, context)})"),
         }
 

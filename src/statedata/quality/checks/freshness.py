@@ -12,9 +12,9 @@ from statedata.quality.rules import (
     Judgement,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 @rule_type
@@ -22,12 +22,13 @@ from statedata.quality.rules import (
 class Freshness(Rule):
     type = "freshness"
     label = "Freshness"
+    counts_rows = False
     column: str = field(metadata={"kind": "text"})
     days: int = field(metadata={"kind": "count"})
     severity: Severity = "warning"
 
     def measures(self, context: CheckContext) -> dict[str, Fragment]:
-        return {"newest": Fragment(f"max(TRY_CAST({column_sql(self.column)} AS DATE))")}
+        return {"newest": Fragment(f"max(TRY_CAST({quoted(self.column)} AS DATE))")}
 
     def judge(self, measured: dict[str, Any], context: CheckContext) -> Judgement:
         newest = measured["newest"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from statedata.core.errors import InvalidInput
-from statedata.quality.checks.values import as_text
+from statedata.quality.checks.values import as_text, outside
 from statedata.quality.rules import CheckContext, Fragment, Rule, Severity, rule_type
 
 
@@ -24,15 +24,7 @@ class Length(Rule):
             raise InvalidInput(f"{where}: a length rule needs a minimum, a maximum or both.")
 
     def row_violation(self, context: CheckContext) -> Fragment:
-        size = f"length({as_text(self.column, context)})"
-        parts, params = [], []
-        if self.minimum is not None:
-            parts.append(f"{size} < ?")
-            params.append(self.minimum)
-        if self.maximum is not None:
-            parts.append(f"{size} > ?")
-            params.append(self.maximum)
-        return Fragment("(" + " OR ".join(parts) + ")", tuple(params))
+        return outside(f"length({as_text(self.column, context)})", self.minimum, self.maximum)
 
     def describe(self) -> str:
         if self.maximum is None:

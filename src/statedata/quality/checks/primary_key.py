@@ -11,9 +11,9 @@ from statedata.quality.rules import (
     Judgement,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 @rule_type
@@ -28,7 +28,7 @@ class PrimaryKey(Rule):
         return list(self.columns)
 
     def measures(self, context: CheckContext) -> dict[str, Fragment]:
-        names = [column_sql(c) for c in self.columns]
+        names = [quoted(c) for c in self.columns]
         complete = " AND ".join(f"{n} IS NOT NULL" for n in names)
         key = f"({', '.join(names)})" if len(names) > 1 else names[0]
         return {

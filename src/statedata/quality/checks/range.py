@@ -10,15 +10,15 @@ from datetime import date
 from typing import Any
 
 from statedata.core.errors import InvalidInput
-from statedata.quality.checks.values import as_number, is_temporal
+from statedata.quality.checks.values import as_number, is_temporal, outside
 from statedata.quality.rules import (
     CheckContext,
     Fragment,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 def _bound(value: Any, where: str) -> None:
@@ -51,18 +51,15 @@ class Range(Rule):
     def row_violation(self, context: CheckContext) -> Fragment:
         dated = is_temporal(self.column, context) or isinstance(self.minimum or self.maximum, str)
         if dated:
-            value = f"TRY_CAST({column_sql(self.column)} AS DATE)"
+            value = f"TRY_CAST({quoted(self.column)} AS DATE)"
             bound = "CAST(? AS DATE)"
         else:
             value, bound = as_number(self.column, context), "?"
-        parts, params = [], []
-        if self.minimum is not None:
-            parts.append(f"{value} < {bound}")
-            params.append(str(self.minimum) if dated else float(self.minimum))
-        if self.maximum is not None:
-            parts.append(f"{value} > {bound}")
-            params.append(str(self.maximum) if dated else float(self.maximum))
-        return Fragment("(" + " OR ".join(parts) + ")", tuple(params))
+
+        def typed(bound: Any) -> Any:
+            return None if bound is None else (str(bound) if dated else float(bound))
+
+        return outside(value, typed(self.minimum), typed(self.maximum), bound)
 
     def describe(self) -> str:
         if self.maximum is None:

@@ -10,9 +10,9 @@ from statedata.quality.rules import (
     Fragment,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 @rule_type
@@ -29,7 +29,7 @@ class Reference(Rule):
         if context.reference is None:
             return None  # nothing to compare with (a file checked on its own)
         relation = context.reference(self.dataset, self.to_column)
-        target = f"CAST({column_sql(self.to_column)} AS VARCHAR)"
+        target = f"CAST({quoted(self.to_column)} AS VARCHAR)"
         return Fragment(
             f"({as_text(self.column, context)} NOT IN "  # noqa: S608 (names quoted)
             f"(SELECT {target} FROM {relation} WHERE {target} IS NOT NULL))"

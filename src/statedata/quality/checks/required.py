@@ -9,9 +9,9 @@ from statedata.quality.rules import (
     Fragment,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 @rule_type
@@ -23,7 +23,7 @@ class Required(Rule):
     severity: Severity = "error"
 
     def row_violation(self, context: CheckContext) -> Fragment:
-        return Fragment(f"{column_sql(self.column)} IS NULL")
+        return Fragment(f"{quoted(self.column)} IS NULL")
 
     def describe(self) -> str:
         return f"Every row has a value in {self.column}."

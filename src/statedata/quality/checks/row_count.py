@@ -20,6 +20,7 @@ from statedata.quality.rules import (
 class RowCount(Rule):
     type = "row_count"
     label = "Row-count change"
+    counts_rows = False
     max_change: float = field(metadata={"kind": "number"})
     severity: Severity = "warning"
 

@@ -10,9 +10,9 @@ from statedata.quality.rules import (
     Fragment,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 SQL_TYPES = {
     "integer": "BIGINT",
@@ -40,7 +40,7 @@ class TypeConformance(Rule):
             )
 
     def row_violation(self, context: CheckContext) -> Fragment:
-        name = column_sql(self.column)
+        name = quoted(self.column)
         return Fragment(
             f"({name} IS NOT NULL AND TRY_CAST({name} AS {SQL_TYPES[self.expected]}) IS NULL)"
         )

@@ -11,9 +11,9 @@ from statedata.quality.rules import (
     Judgement,
     Rule,
     Severity,
-    column_sql,
     rule_type,
 )
+from statedata.query.soql import quoted
 
 
 @rule_type
@@ -25,7 +25,7 @@ class Unique(Rule):
     severity: Severity = "error"
 
     def measures(self, context: CheckContext) -> dict[str, Fragment]:
-        name = column_sql(self.column)
+        name = quoted(self.column)
         # each row whose value an earlier row already had is one violation
         return {"repeats": Fragment(f"count({name}) - count(DISTINCT {name})")}
 

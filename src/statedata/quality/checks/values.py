@@ -6,7 +6,10 @@ mean the same thing on both, so rules compare through these.
 
 from __future__ import annotations
 
-from statedata.quality.rules import CheckContext, column_sql
+from typing import Any
+
+from statedata.quality.rules import CheckContext, Fragment
+from statedata.query.soql import quoted
 
 NUMERIC_PREFIXES = (
     "TINYINT",
@@ -30,16 +33,29 @@ def column_type(name: str, context: CheckContext) -> str:
 
 def as_number(name: str, context: CheckContext) -> str:
     if column_type(name, context).startswith(NUMERIC_PREFIXES):
-        return column_sql(name)
-    return f"TRY_CAST({column_sql(name)} AS DOUBLE)"
+        return quoted(name)
+    return f"TRY_CAST({quoted(name)} AS DOUBLE)"
 
 
 def as_text(name: str, context: CheckContext) -> str:
     if column_type(name, context) == "VARCHAR":
-        return column_sql(name)
-    return f"CAST({column_sql(name)} AS VARCHAR)"
+        return quoted(name)
+    return f"CAST({quoted(name)} AS VARCHAR)"
 
 
 def is_temporal(name: str, context: CheckContext) -> bool:
     kind = column_type(name, context)
     return kind == "DATE" or kind.startswith("TIMESTAMP")
+
+
+def outside(value: str, minimum: Any, maximum: Any, hole: str = "?") -> Fragment:
+    """A condition true when ``value`` is below ``minimum`` or above ``maximum`` (either may be
+    None: open); ``hole`` is how each bound is bound (``CAST(? AS DATE)`` for dates)."""
+    parts, params = [], []
+    if minimum is not None:
+        parts.append(f"{value} < {hole}")
+        params.append(minimum)
+    if maximum is not None:
+        parts.append(f"{value} > {hole}")
+        params.append(maximum)
+    return Fragment("(" + " OR ".join(parts) + ")", tuple(params))
