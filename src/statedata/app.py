@@ -23,6 +23,8 @@ from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
 from statedata.portal import api_reference
 from statedata.portal import pages as portal
+from statedata.quality import pages as quality_pages
+from statedata.quality import router as quality_api
 from statedata.query import router as query_api
 from statedata.query import socrata, workspace_api, workspace_pages
 from statedata.query.engine import close_engines
@@ -102,10 +104,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         catalog_api.router,
         catalog_api.exports,
         query_api.router,
+        quality_api.router,
         workspace_api.router,
         socrata.router,
         workspace_pages.router,
         catalog_pages.router,
+        quality_pages.router,
         plan_pages.router,
         source_pages.router,
         ckan.router,

@@ -63,6 +63,8 @@ class Dataset(Base):
     # The data dictionary: Frictionless Table Schema fields, and the primary key.
     dictionary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     primary_key: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Rules beyond the fields' constraints (quality.rules documents: {"type": ..., **params}).
+    quality_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     # Lifecycle: draft -> in review -> published -> retired (public notice, then private).
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
@@ -111,6 +113,8 @@ class DatasetVersion(Base):
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ... as the steward sees them
     store_version: Mapped[int] = mapped_column(Integer)  # the table store's own version
     mode: Mapped[str] = mapped_column(String(10))  # replace, append, upsert, restore
+    # published, or blocked: an error-level quality rule broke, so it never became current
+    status: Mapped[str] = mapped_column(String(10), default="published")
     rows: Mapped[int] = mapped_column(BigInteger)
     bytes: Mapped[int] = mapped_column(BigInteger)
     source_name: Mapped[str] = mapped_column(String(300), default="")

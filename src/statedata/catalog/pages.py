@@ -35,6 +35,8 @@ from statedata.core.security import tokens_match
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code, list_agencies
 from statedata.identity.policy import Action, Classification, Resource, decide
+from statedata.quality.pages import quality_context
+from statedata.quality.service import quality_of
 from statedata.query.exploration import exploration
 from statedata.query.usage import usage_summary
 from statedata.web.deps import (
@@ -223,6 +225,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
         if readable and dataset.current_version
         else None
     )
+    quality = quality_of(session, actor=actor, ref=dataset.public_id)
     usage = None
     if may_edit:
         counter = request.app.state.usage
@@ -247,6 +250,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             "criteria": vocab.HIGH_VALUE_CRITERIA,
             "licenses": vocab.LICENSES,
             "usage": usage,
+            **quality_context(quality),
             "map_tile_url": settings.map_tile_url,
             "map_tile_attribution": settings.map_tile_attribution,
         },
@@ -302,7 +306,13 @@ async def dictionary_from_page(
     fields = []
     for position, field in enumerate(dataset.dictionary):
         prefix = f"f{position}_"
-        constraints: dict[str, Any] = {}
+        # The form has boxes for required and unique only; other constraints (set through the
+        # API: ranges, patterns, enums) are kept as they are.
+        constraints: dict[str, Any] = {
+            k: v
+            for k, v in (field.get("constraints") or {}).items()
+            if k not in ("required", "unique")
+        }
         if form.get(prefix + "required") == "on":
             constraints["required"] = True
         if form.get(prefix + "unique") == "on":

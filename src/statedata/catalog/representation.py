@@ -98,6 +98,7 @@ def version_out(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
     return {
         "number": version.number,
         "current": version.number == dataset.current_version,
+        "status": version.status,
         "mode": version.mode,
         "rows": version.rows,
         "bytes": version.bytes,
@@ -115,6 +116,7 @@ def version_out(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
             "rows": f"{base}/rows",
             "csv": f"{base}/data.csv",
             "parquet": f"{base}/data.parquet",
+            "quality": f"{base}/quality",
         },
     }
 

@@ -32,8 +32,9 @@ from statedata.core.errors import Conflict, InvalidInput, NotFound
 from statedata.core.jobs import Job, JobContext, create_job, job_kind
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
-from statedata.identity.policy import Action, authorize
+from statedata.identity.policy import Action, authorize, decide
 from statedata.identity.users import actor_for
+from statedata.quality.reports import blocking_summary, check_stored_version, save_report
 from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
@@ -171,11 +172,13 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         if upload is None:
             raise NotFound(f"upload {params['upload_id']} no longer exists.")
         path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
+        dataset = session.get(Dataset, upload.dataset_id)
+        published = dataset is not None and dataset.current_version > 0
     context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
     # Replace and append checksum the rows as they pass; an upsert's rows are known only after.
     streamed = RowsChecksum() if params["mode"] in ("replace", "append") else None
     try:
-        stored = _write(context, params, path, fmt, name, streamed)
+        stored = _write(context, params, path, fmt, name, streamed, published=published)
     except BaseException as exc:
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
@@ -199,9 +202,13 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             primary_key=params["primary_key"],
             streamed=streamed,
         )
-        number, url = version.number, f"/datasets/{params['dataset']}"
-    context.log(f"version {number}: {stored.rows:,} rows")
-    return {"version": number, "rows": stored.rows, "url": url}
+        number, status = version.number, version.status
+        url = f"/datasets/{params['dataset']}"
+    if status == "blocked":
+        context.log(f"version {number}: {stored.rows:,} rows, blocked by the quality gate")
+    else:
+        context.log(f"version {number}: {stored.rows:,} rows")
+    return {"version": number, "rows": stored.rows, "status": status, "url": url}
 
 
 def _write(
@@ -211,14 +218,18 @@ def _write(
     fmt: str,
     name: str,
     checksum: RowsChecksum | None,
+    *,
+    published: bool,
 ) -> StoredVersion:
     columns = [Column(c["name"], c["type"]) for c in params["columns"]]
     source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None, name=name)
     store = open_table_store(context.settings)
+    # Until a version is published, the store may hold only blocked rows: add to nothing.
+    mode = WriteMode(params["mode"]) if published else WriteMode.REPLACE
     return store.write(
         params["dataset"],
         _counted(source.batches, context, checksum),
-        mode=WriteMode(params["mode"]),
+        mode=mode,
         primary_key=params["primary_key"] or None,
     )
 
@@ -254,13 +265,26 @@ def record_version(
     if dataset is None:
         raise NotFound(f"No dataset is called {dataset_ref!r}.")
     previous = current_columns(dataset) if dataset.current_version else None
+    current = (
+        get_version(session, dataset=dataset, number=None) if dataset.current_version else None
+    )
     upload = session.get(Upload, upload_id) if upload_id is not None else None
     store = open_table_store(settings)
+    report = check_stored_version(
+        session,
+        settings=settings,
+        dataset=dataset,
+        store_version=stored.version,
+        columns=stored.columns,
+        current=current,
+    )
+    blocked = report is not None and bool(report.blocking)
     version = DatasetVersion(
         dataset_id=dataset.id,
         number=_next_number(session, dataset),
         store_version=stored.version,
         mode=mode,
+        status="blocked" if blocked else "published",
         rows=stored.rows,
         bytes=stored.bytes,
         source_name=upload.file_name if upload else "",
@@ -274,6 +298,30 @@ def record_version(
         created_by_name=actor.username,
     )
     session.add(version)
+    session.flush()
+    if report is not None:
+        save_report(session, version=version, report=report)
+    if blocked:
+        assert report is not None
+        if current is not None:
+            # The store's newest rows go back to the published version's, so that the next
+            # append or upsert builds on what readers see, not on the blocked rows. (With no
+            # published version, the next load replaces whatever is stored: see execute_load.)
+            store.restore(dataset.public_id, current.store_version)
+        reason = blocking_summary(report)
+        if upload is not None:
+            upload.status, upload.error = "blocked", reason
+            upload.version_number = version.number
+            discard_staged_file(upload)
+        record_event(
+            session,
+            actor=actor,
+            action="dataset.version_blocked",
+            resource_type=RESOURCE_TYPE,
+            resource_id=dataset.public_id,
+            detail={"version": version.number, "mode": mode, "rows": stored.rows, "why": reason},
+        )
+        return version
     dataset.current_version = version.number
     dataset.row_count = stored.rows
     dataset.data_modified_at = utcnow()
@@ -341,13 +389,31 @@ def get_version(session: Session, *, dataset: Dataset, number: int | None) -> Da
     return version
 
 
+def readable_version(
+    session: Session, *, actor: Actor, dataset: Dataset, number: int | None
+) -> DatasetVersion:
+    """A version whose rows the actor may read (who may read the dataset was decided already):
+    a blocked version's rows were never published, so only those who edit the dataset see them,
+    to find what to fix."""
+    version = get_version(session, dataset=dataset, number=number)
+    if (
+        version.status == "blocked"
+        and not decide(actor, Action.EDIT_DATASET, resource_of(dataset)).allowed
+    ):
+        raise NotFound(
+            f"Dataset {dataset.public_id}'s version {version.number} was not published "
+            "(it broke a quality rule)."
+        )
+    return version
+
+
 def read_version(
     session: Session, *, actor: Actor, settings: Settings, ref: str, number: int | None = None
 ) -> tuple[Dataset, DatasetVersion, ds.Dataset]:
     """The rows of a version, for previews and downloads; reading rows is asked of the policy."""
     dataset = get_dataset(session, actor=actor, ref=ref)
     authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource_of(dataset))
-    version = get_version(session, dataset=dataset, number=number)
+    version = readable_version(session, actor=actor, dataset=dataset, number=number)
     rows = open_table_store(settings).dataset(dataset.public_id, version.store_version)
     return dataset, version, rows
 

@@ -8,6 +8,7 @@ from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
 from statedata.identity.models import Agency, ApiToken, User, WebSession
+from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
 
 metadata = Base.metadata
@@ -25,6 +26,7 @@ __all__ = [
     "SavedQuery",
     "Upload",
     "User",
+    "VersionReport",
     "WebSession",
     "metadata",
 ]

@@ -154,11 +154,28 @@ def _shown(value: Any) -> Any:
     return value if value is None or isinstance(value, int | float | str | bool) else str(value)
 
 
+def _merged(rules: list[Rule], report: CheckReport, skipped: dict[int, str]) -> CheckReport:
+    """``report`` (of the rules not skipped) with a skipped result in place of each other rule."""
+    by_rule = {id(r.rule): r for r in report.results}
+    merged = []
+    for index, rule in enumerate(rules):
+        if index in skipped:
+            merged.append(RuleResult(index, rule, skipped=skipped[index]))
+        else:
+            found = by_rule[id(rule)]
+            found.index = index
+            merged.append(found)
+    report.results = merged
+    return report
+
+
 def run_checks(
     connection: duckdb.DuckDBPyConnection,
     source: str,
     rules: list[Rule],
     context: CheckContext,
+    *,
+    skip_unfit: bool = False,
 ) -> CheckReport:
     """Check ``rules`` over the relation ``source`` (a view name or a table function call).
 
@@ -167,32 +184,32 @@ def run_checks(
         source: SQL usable after FROM.
         rules: the rules, already parsed; each is checked against ``context.columns`` first.
         context: the columns, today's date and the previous version's measurements.
+        skip_unfit: report a rule that names a column the data lacks as skipped (a stored
+            version whose schema changed) instead of refusing the check (a file and its rules).
     """
     started = time.perf_counter()
-    for rule in rules:
-        rule.check_columns(context.columns)
-    active = list(rules)
-    plan, results = _plan(active, context)
+    unfit: dict[int, str] = {}
+    for index, rule in enumerate(rules):
+        try:
+            rule.check_columns(context.columns)
+        except InvalidInput as exc:
+            if not skip_unfit:
+                raise
+            unfit[index] = f"cannot run on this version: {exc.detail}"
+    if unfit:
+        fitting = [r for i, r in enumerate(rules) if i not in unfit]
+        return _merged(rules, run_checks(connection, source, fitting, context), unfit)
+    plan, results = _plan(rules, context)
     statement = f"SELECT {', '.join(plan.parts)} FROM {_numbered(source)}"  # noqa: S608
     try:
         cursor = connection.execute(statement, plan.params)
     except duckdb.Error:
-        failing = _failing_rules(connection, source, active, context)
+        failing = _failing_rules(connection, source, rules, context)
         if not failing:
             raise
-        kept = [r for i, r in enumerate(active) if i not in failing]
-        report = run_checks(connection, source, kept, context)
-        by_rule = {id(r.rule): r for r in report.results}
-        merged = []
-        for index, rule in enumerate(active):
-            if index in failing:
-                merged.append(RuleResult(index, rule, skipped=f"could not run: {failing[index]}"))
-            else:
-                found = by_rule[id(rule)]
-                found.index = index
-                merged.append(found)
-        report.results = merged
-        return report
+        kept = [r for i, r in enumerate(rules) if i not in failing]
+        reasons = {i: f"could not run: {reason}" for i, reason in failing.items()}
+        return _merged(rules, run_checks(connection, source, kept, context), reasons)
     names = [d[0] for d in cursor.description]
     row = dict(zip(names, cursor.fetchone() or (), strict=True))
     total = int(row["n"])

@@ -152,6 +152,19 @@ class QueryEngine:
             yield cursor
 
     @contextmanager
+    def job_cursor(self, *relations: Relation) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for a background job's reading (quality checks, profiles): it takes no query
+        slot and has no time limit, since nobody waits on it and a whole version must be read."""
+        cursor = self._database.cursor()
+        try:
+            for relation in relations:
+                if relation.arrow is not None:
+                    cursor.register(relation.name, relation.arrow)
+            yield cursor
+        finally:
+            cursor.close()
+
+    @contextmanager
     def _cursor(self, relation: Relation, *, export: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         cursor = (self._exports if export else self._database).cursor()
         if export:

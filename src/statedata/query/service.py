@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.datasets import get_dataset, resource_of
 from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.versions import get_version
+from statedata.catalog.versions import readable_version
 from statedata.core.config import Settings
 from statedata.core.errors import BadQuery
 from statedata.identity.actor import Actor
@@ -72,7 +72,7 @@ def open_target(
     dataset = get_dataset(session, actor=actor, ref=ref)
     resource = resource_of(dataset)
     authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource)
-    chosen = get_version(session, dataset=dataset, number=version)
+    chosen = readable_version(session, actor=actor, dataset=dataset, number=version)
     columns = [Column(c["name"], c["type"]) for c in chosen.columns]
     masked = masked_columns(actor, resource, pii_columns(dataset) & {c.name for c in columns})
     engine = engine_for(settings)
