@@ -234,7 +234,7 @@ def test_readers_see_counts_but_not_samples_nor_the_blocked_rows(
     assert client.get(f"/api/v1/datasets/{ref}/versions/2/data.csv").status_code == 404
     assert client.get(f"/api/v1/datasets/{ref}/rows", params={"version": 2}).status_code == 404
     page = client.get(f"/datasets/{ref}")
-    assert "99" not in page.text.split('id="versions"')[0].split('id="quality"')[-1]
+    assert "<td>99</td>" not in page.text
     assert "Version 2 was not published" not in page.text
 
 
@@ -309,3 +309,29 @@ def test_saving_the_dictionary_page_keeps_constraints_it_has_no_box_for(
     assert saved.status_code == 303
     fields = client.get(f"/api/v1/datasets/{ref}/dictionary").json()["fields"]
     assert fields[2]["constraints"] == {"maximum": 80, "required": True}
+
+
+def test_a_reference_rule_checks_another_dataset_and_is_skipped_while_it_has_no_data(
+    client: TestClient, steward: dict[str, str], tmp_path: Path
+) -> None:
+    towns = create(client, steward, title="Clinic towns")
+    ref = create(client, steward)
+    loaded(client, steward, ref, write_csv(tmp_path / "v1.csv", good_rows(3)))
+    rule = {"type": "reference", "column": "id", "dataset": towns, "to_column": "id"}
+    assert (
+        put_rules(client, steward, ref, [rule, {"type": "required", "column": "id"}]).status_code
+        == 200
+    )
+    loaded(client, steward, ref, write_csv(tmp_path / "v2.csv", good_rows(4)))
+    results = client.get(f"/api/v1/datasets/{ref}/versions/2/quality").json()["results"]
+    assert (
+        results[0]["skipped"] == f"cannot run: dataset {towns} has no published version to refer to"
+    )
+    assert results[1]["passed"] is True
+
+    loaded(client, steward, towns, write_csv(tmp_path / "towns.csv", good_rows(3)))
+    blocked = loaded(client, steward, ref, write_csv(tmp_path / "v3.csv", good_rows(5)))
+    assert blocked["job"]["result"]["status"] == "blocked"
+    held = client.get(f"/api/v1/datasets/{ref}/quality").json()["held_back"]
+    assert held["results"][0]["violations"] == 2
+    assert [s["row"] for s in held["results"][0]["samples"]] == [4, 5]

@@ -96,9 +96,13 @@ def test_a_clean_file_passes_every_rule_and_scores_100(tmp_path: Path) -> None:
     assert report.score == 100.0
 
 
+@pytest.mark.parametrize("scan_rows", [1_000_000, 10_000], ids=["scan", "numbered after 10,000"])
 def test_row_numbers_follow_the_files_order_across_parquet_files_and_row_groups(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scan_rows: int
 ) -> None:
+    import statedata.quality.runner as runner
+
+    monkeypatch.setattr(runner, "SAMPLE_SCAN_ROWS", scan_rows)
     # 3 files of 40,000 rows in 4,096-row groups; faults planted far apart
     faults = {7, 45_000, 80_001, 119_999}
     paths = []
@@ -251,3 +255,35 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
         check_file(tmp_path / "missing.csv", RULES)
     with pytest.raises(InvalidInput, match="a check reads csv, tsv, parquet"):
         check_file(tmp_path / "data.json", RULES)
+
+
+@pytest.mark.parametrize("scan_keys", [500_000, 1_000], ids=["scan", "window after 1,000 keys"])
+def test_repeated_keys_are_named_by_their_row_across_files_whichever_way_they_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scan_keys: int
+) -> None:
+    import statedata.quality.runner as runner
+
+    monkeypatch.setattr(runner, "REPEAT_SCAN_KEYS", scan_keys)
+    monkeypatch.setattr(runner, "SAMPLE_FETCH_ROWS", 500)
+    # 3 files of 40,000 rows in 4,096-row groups; 25 rows repeat an earlier id, far apart
+    repeats = {row: row - 5_000 for row in range(10_000, 120_000, 4_400)}
+    paths = []
+    for part in range(3):
+        rows = range(part * 40_000 + 1, (part + 1) * 40_000 + 1)
+        ids = [repeats.get(row, row) for row in rows]
+        path = tmp_path / f"part-{part}.parquet"
+        pq.write_table(pa.table({"id": ids}), path, row_group_size=4_096)
+        paths.append(str(path))
+    connection = duckdb.connect(config={"threads": 2})
+    context = CheckContext(columns={"id": Column("id", "BIGINT")}, today=date(2026, 1, 1))
+    report = run_checks(
+        connection,
+        f"read_parquet({paths!r})",
+        parse_rules([{"type": "unique", "column": "id"}]),
+        context,
+    )
+    result = report.results[0]
+    assert result.violations == len(repeats) == 25
+    expected = sorted(repeats)[:20]
+    assert result.samples == [{"row": r, "values": {"id": repeats[r]}} for r in expected]
+    assert connection.execute("SELECT 1").fetchall() == [(1,)]  # the connection is free again

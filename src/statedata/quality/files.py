@@ -23,12 +23,32 @@ from statedata.storage.schema import Column
 READABLE = ("csv", "tsv", "parquet")
 
 
-def file_source(path: Path, fmt: str) -> str:
-    """SQL that reads the file (the path is quoted as a literal)."""
-    if fmt == "parquet":
-        return f"read_parquet({string_literal(str(path))})"
-    delimiter = "\\t" if fmt == "tsv" else ","
-    return f"read_csv({string_literal(str(path))}, all_varchar = true, delim = '{delimiter}', header = true)"
+def _sniffed_source(
+    connection: duckdb.DuckDBPyConnection, path: Path, fmt: str
+) -> tuple[str, list[str]]:
+    """SQL that reads a CSV or TSV as text with its dialect spelled out, and its column names.
+
+    The file is sniffed once here; the pass and the sample scan then read it without sniffing
+    again (each sniff cost ~30 ms of a 1,000,000-row check).
+    """
+    delimiter = "\t" if fmt == "tsv" else ","
+    literal = string_literal(str(path))
+    try:
+        quote, escape, columns = connection.execute(
+            f"SELECT Quote, Escape, Columns FROM sniff_csv({literal}, delim = '{delimiter}', "  # noqa: S608 (path quoted)
+            "header = true)"
+        ).fetchone() or ("", "", [])
+    except duckdb.Error as exc:
+        raise InvalidInput(f"the data cannot be read: {str(exc).splitlines()[0]}") from None
+    names = [c["name"] for c in columns]
+    quote = '"' if quote in ("", "(empty)") else quote
+    escape = quote if escape in ("", "(empty)") else escape
+    typed = ", ".join(f"{string_literal(n)}: 'VARCHAR'" for n in names)
+    source = (
+        f"read_csv({literal}, columns = {{{typed}}}, delim = '{delimiter}', header = true, "
+        f"auto_detect = false, quote = {string_literal(quote)}, escape = {string_literal(escape)})"
+    )
+    return source, names
 
 
 def read_rules(path: Path) -> list[Rule]:
@@ -58,8 +78,13 @@ def check_file(path: Path, rules: list[Rule], *, today: date | None = None) -> C
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
     try:
-        source = file_source(path, fmt)
-        columns = {n: Column(n, t) for n, t in check_relation_columns(connection, source)}
+        if fmt == "parquet":
+            source = f"read_parquet({string_literal(str(path))})"
+            described = check_relation_columns(connection, source)
+        else:
+            source, names = _sniffed_source(connection, path, fmt)
+            described = [(name, "VARCHAR") for name in names]
+        columns = {n: Column(n, t) for n, t in described}
         context = CheckContext(columns=columns, today=today or date.today())
         return run_checks(connection, source, rules, context)
     finally:

@@ -22,7 +22,7 @@ from statedata.quality.checks.reference import Reference
 from statedata.quality.dictionary_rules import dataset_rules
 from statedata.quality.models import VersionReport
 from statedata.quality.rules import CheckContext, PreviousVersion, Rule
-from statedata.quality.runner import CheckReport, RuleResult, run_checks
+from statedata.quality.runner import CheckReport, merged_report, run_checks
 from statedata.query.engine import Relation, engine_for
 from statedata.storage.schema import Column
 
@@ -109,15 +109,7 @@ def check_stored_version(
     relation = engine.relation(dataset.public_id, store_version)
     with engine.job_cursor(relation, *referenced.relations.values()) as cursor:
         report = run_checks(cursor, relation.name, runnable, context, skip_unfit=True)
-    if unusable:
-        by_rule = {id(r.rule): r for r in report.results}
-        report.results = [
-            RuleResult(i, rule, skipped=unusable[i]) if i in unusable else by_rule[id(rule)]
-            for i, rule in enumerate(rules)
-        ]
-        for index, result in enumerate(report.results):
-            result.index = index
-    return report
+    return merged_report(rules, report, unusable) if unusable else report
 
 
 def save_report(session: Session, *, version: DatasetVersion, report: CheckReport) -> VersionReport:
