@@ -20,7 +20,7 @@ from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.migrate import upgrade_database
 from statedata.identity.agencies import seed_agencies
-from tests.factories import instance_settings
+from tests.factories import instance_settings, make_user, sign_in
 from tests.servers import postgres_cluster
 
 _numbers = itertools.count()
@@ -117,3 +117,10 @@ def app(settings: Settings) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def steward(client: TestClient, session_factory: sessionmaker[Session]) -> dict[str, str]:
+    """Headers for the cookie API as a DPH steward (the client is signed in)."""
+    make_user(session_factory, "steward1", "steward", "DPH")
+    return {"X-CSRF-Token": sign_in(client, "steward1")}

@@ -11,13 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from tests.catalog.publishing import create, make_dataset, upload_and_load, write_csv
-from tests.factories import make_user, sign_in
-
-
-@pytest.fixture
-def steward(client: TestClient, session_factory: sessionmaker[Session]) -> dict[str, str]:
-    make_user(session_factory, "steward1", "steward", "DPH")
-    return {"X-CSRF-Token": sign_in(client, "steward1")}
 
 
 def put_rules(

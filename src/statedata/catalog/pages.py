@@ -36,7 +36,7 @@ from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code, list_agencies
 from statedata.identity.policy import Action, Classification, Resource, decide
 from statedata.quality.pages import quality_context
-from statedata.quality.service import quality_of
+from statedata.quality.service import dataset_quality
 from statedata.query.exploration import exploration
 from statedata.query.usage import usage_summary
 from statedata.web.deps import (
@@ -225,7 +225,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
         if readable and dataset.current_version
         else None
     )
-    quality = quality_of(session, actor=actor, ref=dataset.public_id)
+    quality = dataset_quality(session, actor=actor, dataset=dataset)
     usage = None
     if may_edit:
         counter = request.app.state.usage

@@ -289,7 +289,7 @@ def record_version(
         bytes=stored.bytes,
         source_name=upload.file_name if upload else "",
         source_checksum=upload.checksum if upload else "",
-        rows_checksum=_checksum_of(session, dataset, store, stored, mode, streamed),
+        rows_checksum=_checksum_of(dataset, current, store, stored, mode, streamed),
         columns=[{"name": c.name, "type": c.type} for c in stored.columns],
         schema_change=diff_schemas(previous, stored.columns).as_dict(),
         restored_from=restored_from,
@@ -345,16 +345,14 @@ def record_version(
 
 
 def _checksum_of(
-    session: Session,
     dataset: Dataset,
+    current: DatasetVersion | None,
     store: TableStore,
     stored: StoredVersion,
     mode: str,
     streamed: RowsChecksum | None,
 ) -> str:
-    previous: str | None = None
-    if mode == "append" and dataset.current_version:
-        previous = get_version(session, dataset=dataset, number=None).rows_checksum
+    previous = current.rows_checksum if mode == "append" and current is not None else None
     if streamed is not None and mode in ("replace", "append"):
         checksum = streamed.value(previous)
         if int(checksum.split(":")[0]) == stored.rows:  # else something else wrote too: read it

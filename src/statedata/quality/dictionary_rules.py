@@ -61,9 +61,9 @@ def dataset_rules(
     return dictionary_rules(fields, primary_key) + parse_rules(own, "rules")
 
 
-def checked_own_rules(data: Any, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A steward's rules as they will be saved: each parsed, and each fitting the columns the
-    dictionary lists (with no data loaded yet, only parsed)."""
+def checked_own_rules(data: Any, fields: list[dict[str, Any]]) -> list[Rule]:
+    """A steward's rules, each parsed and each fitting the columns the dictionary lists (with no
+    data loaded yet, only parsed)."""
     rules = parse_rules(data, "rules")
     columns = {f["name"]: Column(f["name"], f.get("storageType", "VARCHAR")) for f in fields}
     for position, rule in enumerate(rules):
@@ -73,4 +73,4 @@ def checked_own_rules(data: Any, fields: list[dict[str, Any]]) -> list[dict[str,
             rule.check_columns(columns)
         except InvalidInput as exc:
             raise InvalidInput(f"rules[{position}]: {exc.detail}") from None
-    return [rule.as_dict() for rule in rules]
+    return rules

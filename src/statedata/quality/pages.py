@@ -37,7 +37,7 @@ def _page(
 ) -> Response:
     quality = service.quality_of(session, actor=actor, ref=ref)
     dataset = quality.dataset
-    rules = service.rules_of(session, actor=actor, ref=ref)
+    rules = service.rules_out(dataset)
     own = [{k: v for k, v in r.items() if k != "description"} for r in rules["rules"]]
     return render(
         request,

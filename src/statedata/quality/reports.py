@@ -61,7 +61,8 @@ def _referenced(session: Session, settings: Settings, rules: list[Rule]) -> _Ref
     return _Referenced(relations, unknown)
 
 
-def latest_report(session: Session, version: DatasetVersion | None) -> VersionReport | None:
+def report_of(session: Session, version: DatasetVersion | None) -> VersionReport | None:
+    """What the check of ``version`` found (None: not checked, or no version)."""
     if version is None:
         return None
     return session.scalar(select(VersionReport).where(VersionReport.version_id == version.id))
@@ -95,7 +96,7 @@ def check_stored_version(
     }
     runnable = [rule for index, rule in enumerate(rules) if index not in unusable]
     previous = None
-    report_of_current = latest_report(session, current)
+    report_of_current = report_of(session, current)
     if current is not None:
         remembered = report_of_current.remembered if report_of_current is not None else {}
         previous = PreviousVersion(rows=current.rows, measures=remembered)

@@ -99,7 +99,7 @@ class Rule:
 
     def duplicate_key(self) -> list[str] | None:
         """Columns whose repeated values break the rule (unique, primary key): samples are the
-        rows that repeat an earlier row's key."""
+        rows that repeat an earlier row's key. Such a rule measures their number as ``repeats``."""
         return None
 
     def describe(self) -> str:

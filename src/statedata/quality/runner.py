@@ -49,6 +49,7 @@ class RuleResult:
             "rule": self.rule.as_dict(),
             "description": self.rule.describe(),
             "severity": self.rule.severity,
+            "counts_rows": self.rule.counts_rows,
             "violations": self.violations,
             "passed": self.passed,
             "detail": self.detail,
@@ -163,7 +164,8 @@ def _samples(
     """
     selected: list[str] = []
     params: list[Any] = []
-    slots: dict[int, tuple[int, list[int]]] = {}  # rule -> (flag position, value positions)
+    # rule -> (flag position or -1, the names shown, their positions in a record)
+    pending: dict[int, tuple[int, list[str], list[int]]] = {}
 
     def position(sql: str) -> int:
         if sql not in selected:
@@ -176,11 +178,12 @@ def _samples(
             flag = len(selected)
             selected.append(f"({want.violation.sql})")
             params.extend(want.violation.params)
-            cells = [position(f"CAST({quoted(c)} AS VARCHAR)") for c in want.rule.column_names()]
+            names = want.rule.column_names()
+            cells = [position(f"CAST({quoted(c)} AS VARCHAR)") for c in names]
         else:
-            cells = [position(quoted(c)) for c in want.key or []]
-        slots[index] = (flag, cells)
-    pending = dict(slots)
+            names = want.key or []
+            cells = [position(quoted(c)) for c in names]
+        pending[index] = (flag, names, cells)
     row = 0
     # DuckDB runs a streamed result ahead of its reader, and stopping it waits for that work:
     # a small buffer made stopping after the first 40,000 rows of a CSV ~0.1 s cheaper.
@@ -193,8 +196,8 @@ def _samples(
                 break
             for record in batch:
                 row += 1
-                for index, (flag, cells) in pending.items():
-                    _look(wanted[index], record, flag, cells, row)
+                for index, (flag, names, cells) in pending.items():
+                    _look(wanted[index], record, flag, names, cells, row)
             pending = {
                 index: slot
                 for index, slot in pending.items()
@@ -209,12 +212,18 @@ def _samples(
             want.found = _samples_by_number(connection, source, want)[: want.needed]
 
 
-def _look(want: _Wanted, record: tuple[Any, ...], flag: int, cells: list[int], row: int) -> None:
+def _look(
+    want: _Wanted,
+    record: tuple[Any, ...],
+    flag: int,
+    names: list[str],
+    cells: list[int],
+    row: int,
+) -> None:
     if len(want.found) >= want.needed:
         return
     if flag >= 0:
         if record[flag]:
-            names = want.rule.column_names()
             values = {n: record[c] for n, c in zip(names, cells, strict=True)}
             want.found.append({"row": row, "values": values})
         return
@@ -222,7 +231,7 @@ def _look(want: _Wanted, record: tuple[Any, ...], flag: int, cells: list[int], r
     if None in key:
         return
     if key in want.seen:
-        shown = {n: _shown(v) for n, v in zip(want.key or [], key, strict=True)}
+        shown = {n: _shown(v) for n, v in zip(names, key, strict=True)}
         want.found.append({"row": row, "values": shown})
     else:
         want.seen.add(key)

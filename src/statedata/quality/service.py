@@ -32,7 +32,7 @@ from statedata.quality.dictionary_rules import checked_own_rules, dictionary_rul
 from statedata.quality.models import VersionReport
 from statedata.quality.reports import (
     check_stored_version,
-    latest_report,
+    report_of,
     report_out,
     save_report,
 )
@@ -47,7 +47,11 @@ def _described(rule: Any) -> dict[str, Any]:
 
 def rules_of(session: Session, *, actor: Actor, ref: str) -> dict[str, Any]:
     """The rules every new version of the dataset must pass: the dictionary's and its own."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
+    return rules_out(get_dataset(session, actor=actor, ref=ref))
+
+
+def rules_out(dataset: Dataset) -> dict[str, Any]:
+    """A visible dataset's rules, for the API and the quality page."""
     return {
         "dataset": dataset.public_id,
         "from_dictionary": [
@@ -62,13 +66,14 @@ def update_rules(session: Session, *, actor: Actor, ref: str, rules: Any) -> Dat
     """Replace the dataset's own rules; each is checked, and a referenced dataset must be one the
     steward may read (a check would otherwise tell them what it holds)."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
-    saved = checked_own_rules(rules, dataset.dictionary)
-    for rule in parse_rules(saved):
+    checked = checked_own_rules(rules, dataset.dictionary)
+    for rule in checked:
         if isinstance(rule, Reference):
             target = get_dataset(session, actor=actor, ref=rule.dataset)
             authorize(
                 session, actor=actor, action=Action.READ_DATASET, resource=resource_of(target)
             )
+    saved = [rule.as_dict() for rule in checked]
     dataset.quality_rules = saved
     record_event(
         session,
@@ -105,7 +110,7 @@ def recheck_current(
         columns=[Column(c["name"], c["type"]) for c in version.columns],
         current=previous,
     )
-    old = latest_report(session, version)
+    old = report_of(session, version)
     if old is not None:
         session.delete(old)
         session.flush()
@@ -147,7 +152,11 @@ class DatasetQuality:
 def quality_of(session: Session, *, actor: Actor, ref: str) -> DatasetQuality:
     """The published version's report, a newer blocked version's if any, and the score of every
     checked version."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
+    return dataset_quality(session, actor=actor, dataset=get_dataset(session, actor=actor, ref=ref))
+
+
+def dataset_quality(session: Session, *, actor: Actor, dataset: Dataset) -> DatasetQuality:
+    """:func:`quality_of` for a dataset the caller has already looked up as ``actor``."""
     rows = session.execute(
         select(DatasetVersion, VersionReport)
         .join(VersionReport, VersionReport.version_id == DatasetVersion.id, isouter=True)
@@ -185,7 +194,7 @@ def version_quality(session: Session, *, actor: Actor, ref: str, number: int) ->
     """One version's report."""
     dataset = get_dataset(session, actor=actor, ref=ref)
     version = get_version(session, dataset=dataset, number=number)
-    report = latest_report(session, version)
+    report = report_of(session, version)
     if report is None:
         raise NotFound(f"Version {number} of {dataset.public_id} was not checked (no rules then).")
     samples = may(actor, Action.EDIT_DATASET, dataset)

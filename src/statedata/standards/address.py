@@ -15,7 +15,7 @@ is parsed once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import usaddress
@@ -255,7 +255,7 @@ def _street(delivery: str, place: dict[str, str]) -> StandardAddress:
         tags.get("OccupancyType") or tags.get("OccupancyIdentifier")
     ):
         tags["OccupancyType"] = tags.pop("PlaceName")  # "77 SHORE RD BASEMENT"
-    if (not place and tags.get("PlaceName")) or tags.get("ZipCode"):
+    if not place and (tags.get("PlaceName") or tags.get("ZipCode")):  # no comma before the town
         place = {
             k: v
             for k, v in {
@@ -296,6 +296,7 @@ def _street(delivery: str, place: dict[str, str]) -> StandardAddress:
     return _result(line, "street", parts, place)
 
 
+_DIRECTION_AS_NAME = re.compile(r"^(\d+[A-Z]?(?: 1/2)?) (N|S|E|W|NE|NW|SE|SW) ([A-Z]+)(.*)$")
 _HOUSE_NUMBER = re.compile(r"^\d+[A-Z]?$")
 _WORD = re.compile(r"^[A-Z][A-Z'-]*$")
 _UNIT_ID = re.compile(r"^#?[A-Z0-9][A-Z0-9-]*$")
@@ -339,7 +340,7 @@ def _simple_street(text: str) -> dict[str, str] | None:
 
 def _spelled_direction_names(text: str) -> str:
     """'12 N ST' is a street named North: a directional that is the whole name is spelled out."""
-    match = re.match(r"^(\d+[A-Z]?(?: 1/2)?) (N|S|E|W|NE|NW|SE|SW) ([A-Z]+)(.*)$", text)
+    match = _DIRECTION_AS_NAME.match(text)
     if match and match[3] in SUFFIXES and match[3] not in ("N", "S", "E", "W"):
         return f"{match[1]} {SPELLED_DIRECTIONS[match[2]]} {match[3]}{match[4]}"
     return text
@@ -362,14 +363,7 @@ def _standardized(text: str) -> StandardAddress:
             return _flagged("no street number", "junk")
         fixed = _street(_spelled_direction_names(delivery), place)
     if care_of and fixed.ok:
-        return StandardAddress(
-            fixed.standardized,
-            fixed.delivery_line,
-            fixed.last_line,
-            fixed.kind,
-            "",
-            {**fixed.parts, "care_of": care_of},
-        )
+        return replace(fixed, parts={**fixed.parts, "care_of": care_of})
     return fixed
 
 
