@@ -162,8 +162,13 @@ def _samples(
     part of it. A row rule's sample shows its columns' values as text; a key rule's shows the
     key of each row that repeats an earlier row's.
     """
-    selected: list[str] = []
-    params: list[Any] = []
+    # The first column says whether any row rule is broken, so that most rows cost Python one
+    # test (measured: the scan spent half its time testing every rule on every row).
+    broken = [w.violation for w in wanted.values() if w.violation is not None]
+    selected = [
+        f"coalesce({' OR '.join(f'({v.sql})' for v in broken)}, FALSE)" if broken else "FALSE"
+    ]
+    params: list[Any] = [p for v in broken for p in v.params]
     # rule -> (flag position or -1, the names shown, their positions in a record)
     pending: dict[int, tuple[int, list[str], list[int]]] = {}
 
@@ -194,10 +199,15 @@ def _samples(
             batch = connection.fetchmany(SAMPLE_FETCH_ROWS)
             if not batch:
                 break
+            by_row = [(wanted[i], slot) for i, slot in pending.items() if slot[0] >= 0]
+            by_key = [(wanted[i], slot) for i, slot in pending.items() if slot[0] < 0]
             for record in batch:
                 row += 1
-                for index, (flag, names, cells) in pending.items():
-                    _look(wanted[index], record, flag, names, cells, row)
+                if record[0]:
+                    for want, (flag, names, cells) in by_row:
+                        _look(want, record, flag, names, cells, row)
+                for want, (flag, names, cells) in by_key:
+                    _look(want, record, flag, names, cells, row)
             pending = {
                 index: slot
                 for index, slot in pending.items()
