@@ -278,7 +278,7 @@ def record_version(
         columns=stored.columns,
         current=current,
     )
-    blocked = report is not None and bool(report.blocking)
+    blocked = bool(report.blocking)
     version = DatasetVersion(
         dataset_id=dataset.id,
         number=_next_number(session, dataset),
@@ -299,10 +299,8 @@ def record_version(
     )
     session.add(version)
     session.flush()
-    if report is not None:
-        save_report(session, version=version, report=report)
+    save_report(session, version=version, report=report)
     if blocked:
-        assert report is not None
         if current is not None:
             # The store's newest rows go back to the published version's, so that the next
             # append or upsert builds on what readers see, not on the blocked rows. (With no

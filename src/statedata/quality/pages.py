@@ -12,6 +12,7 @@ from statedata.catalog.datasets import may
 from statedata.core.errors import StatedataError
 from statedata.identity.policy import Action
 from statedata.quality import service
+from statedata.quality.profile_chart import column_chart
 from statedata.quality.rules import rule_types
 from statedata.quality.trend import trend_layout
 from statedata.web.deps import CurrentActor, DbSession, get_settings, require_form_csrf
@@ -23,7 +24,13 @@ router = APIRouter(include_in_schema=False)
 
 def quality_context(quality: service.DatasetQuality) -> dict[str, Any]:
     """What ``_quality.html`` needs (the dataset page includes it too)."""
-    return {"quality": quality, "trend": trend_layout(quality.trend)}
+    profile = quality.profile
+    return {
+        "quality": quality,
+        "trend": trend_layout(quality.trend),
+        "profile": profile,
+        "profile_charts": {p["name"]: column_chart(p) for p in profile},
+    }
 
 
 def _page(

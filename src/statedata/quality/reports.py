@@ -21,6 +21,7 @@ from statedata.core.config import Settings
 from statedata.quality.checks.reference import Reference
 from statedata.quality.dictionary_rules import dataset_rules
 from statedata.quality.models import VersionReport
+from statedata.quality.profile import finish, first_pass
 from statedata.quality.rules import CheckContext, PreviousVersion, Rule
 from statedata.quality.runner import CheckReport, merged_report, run_checks
 from statedata.query.engine import Relation, engine_for
@@ -77,8 +78,9 @@ def check_stored_version(
     columns: list[Column],
     current: DatasetVersion | None,
     today: date | None = None,
-) -> CheckReport | None:
-    """Every rule of ``dataset`` over the stored rows, in one pass; None when it has no rules.
+) -> CheckReport:
+    """Every rule of ``dataset`` over the stored rows in one pass, which also gathers the
+    aggregates of the version's profile; one more pass completes the profile.
 
     Args:
         columns: the stored version's columns (the dictionary is matched to them first).
@@ -86,8 +88,6 @@ def check_stored_version(
     """
     fields = synced_fields(dataset.dictionary, columns)
     rules = dataset_rules(fields, dataset.primary_key, dataset.quality_rules)
-    if not rules:
-        return None
     referenced = _referenced(session, settings, rules)
     unusable = {
         index: f"cannot run: {referenced.unknown[(rule.dataset, rule.to_column)]}"
@@ -108,8 +108,12 @@ def check_stored_version(
     )
     engine = engine_for(settings)
     relation = engine.relation(dataset.public_id, store_version)
+    profiled = first_pass(columns)
     with engine.job_cursor(relation, *referenced.relations.values()) as cursor:
-        report = run_checks(cursor, relation.name, runnable, context, skip_unfit=True)
+        report = run_checks(
+            cursor, relation.name, runnable, context, skip_unfit=True, also=profiled
+        )
+        report.profile = finish(cursor, relation.name, columns, report.rows, report.also)
     return merged_report(rules, report, unusable) if unusable else report
 
 
@@ -123,7 +127,7 @@ def save_report(session: Session, *, version: DatasetVersion, report: CheckRepor
         blocked=bool(report.blocking),
         results=[result.as_dict() for result in report.results],
         remembered=report.remembered(),
-        profile=[],
+        profile=report.profile,
         elapsed_ms=round(report.elapsed_ms, 1),
     )
     session.add(saved)

@@ -56,3 +56,18 @@ def read_version_quality(
 ) -> dict[str, Any]:
     """What the rules found in one version."""
     return service.version_quality(session, actor=actor, ref=ref, number=number)
+
+
+@router.get("/datasets/{ref}/profile")
+def read_profile(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """The published version's column profiles: nulls, distinct values, range, mean, top values
+    and histogram of every column."""
+    return service.version_profile(session, actor=actor, ref=ref)
+
+
+@router.get("/datasets/{ref}/versions/{number}/profile")
+def read_version_profile(
+    ref: Ref, number: int, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """One version's column profiles."""
+    return service.version_profile(session, actor=actor, ref=ref, number=number)

@@ -63,6 +63,8 @@ class CheckReport:
     rows: int
     results: list[RuleResult]
     elapsed_ms: float
+    also: dict[str, Any] = field(default_factory=dict)  # the extra aggregates asked for
+    profile: list[dict[str, Any]] = field(default_factory=list)  # filled in by the caller
 
     @property
     def blocking(self) -> list[RuleResult]:
@@ -114,8 +116,12 @@ class _Pass:
         return sql, self.params + self.flag_params
 
 
-def _plan(rules: list[Rule], context: CheckContext) -> tuple[_Pass, list[RuleResult]]:
+def _plan(
+    rules: list[Rule], context: CheckContext, also: dict[str, str] | None = None
+) -> tuple[_Pass, list[RuleResult]]:
     plan, results = _Pass(), []
+    for alias, sql in (also or {}).items():
+        plan.add(f"{sql} AS {quoted(alias)}")
     for index, rule in enumerate(rules):
         result = RuleResult(index, rule)
         results.append(result)
@@ -315,6 +321,7 @@ def run_checks(
     context: CheckContext,
     *,
     skip_unfit: bool = False,
+    also: dict[str, str] | None = None,
 ) -> CheckReport:
     """Check ``rules`` over the relation ``source`` (a view name or a table function call).
 
@@ -325,6 +332,8 @@ def run_checks(
         context: the columns, today's date and the previous version's measurements.
         skip_unfit: report a rule that names a column the data lacks as skipped (a stored
             version whose schema changed) instead of refusing the check (a file and its rules).
+        also: more aggregates for the same pass, by the name to return them under (a
+            profile's); their values are in the report's ``also``.
     """
     started = time.perf_counter()
     unfit: dict[int, str] = {}
@@ -337,8 +346,9 @@ def run_checks(
             unfit[index] = f"cannot run on this version: {exc.detail}"
     if unfit:
         fitting = [r for i, r in enumerate(rules) if i not in unfit]
-        return merged_report(rules, run_checks(connection, source, fitting, context), unfit)
-    plan, results = _plan(rules, context)
+        checked = run_checks(connection, source, fitting, context, also=also)
+        return merged_report(rules, checked, unfit)
+    plan, results = _plan(rules, context, also)
     statement, params = plan.statement(source)
     try:
         cursor = connection.execute(statement, params)
@@ -348,7 +358,8 @@ def run_checks(
             raise
         kept = [r for i, r in enumerate(rules) if i not in failing]
         reasons = {i: f"could not run: {reason}" for i, reason in failing.items()}
-        return merged_report(rules, run_checks(connection, source, kept, context), reasons)
+        checked = run_checks(connection, source, kept, context, also=also)
+        return merged_report(rules, checked, reasons)
     names = [d[0] for d in cursor.description]
     row = dict(zip(names, cursor.fetchone() or (), strict=True))
     total = int(row["n"])
@@ -378,7 +389,8 @@ def run_checks(
         _samples(connection, source, wanted)
         for index, want in wanted.items():
             results[index].samples = want.found
-    return CheckReport(total, results, (time.perf_counter() - started) * 1000)
+    extra = {alias: row[alias] for alias in also or {}}
+    return CheckReport(total, results, (time.perf_counter() - started) * 1000, also=extra)
 
 
 def check_relation_columns(

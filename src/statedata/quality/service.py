@@ -2,7 +2,8 @@
 
 Anyone who may see a dataset sees its rules, scores and counts. Sample values are shown only to
 those who may edit the dataset: they may hold personal information, and a blocked version's rows
-were never published.
+were never published. Column profiles show values too (ranges, top values), so only those who may
+read the rows see them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from statedata.catalog.datasets import (
     resource_of,
 )
 from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.versions import get_version
+from statedata.catalog.versions import get_version, readable_version
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.errors import NotFound
@@ -114,8 +115,6 @@ def recheck_current(
     if old is not None:
         session.delete(old)
         session.flush()
-    if report is None:
-        raise NotFound(f"Dataset {dataset.public_id} has no rules to check.")
     saved = save_report(session, version=version, report=report)
     saved.blocked = False  # published before these rules; the gate applies to new versions
     session.flush()
@@ -131,6 +130,14 @@ class DatasetQuality:
     held_back: tuple[DatasetVersion, VersionReport] | None  # newest version, blocked
     trend: list[TrendPoint]
     may_see_samples: bool
+    may_read_rows: bool  # profiles show values (ranges, top values): only to those who may
+
+    @property
+    def profile(self) -> list[dict[str, Any]]:
+        """The published version's column profiles, for those who may read its rows."""
+        if not self.may_read_rows or self.current is None:
+            return []
+        return list(self.current.profile or [])
 
     def as_dict(self) -> dict[str, Any]:
         samples = self.may_see_samples
@@ -145,7 +152,11 @@ class DatasetQuality:
             "current": report_out(self.current, with_samples=samples) if self.current else None,
             "held_back": held,
             "trend": [vars(point) for point in self.trend],
-            "links": {"rules": f"{base}/quality/rules", "self": f"{base}/quality"},
+            "links": {
+                "rules": f"{base}/quality/rules",
+                "profile": f"{base}/profile",
+                "self": f"{base}/quality",
+            },
         }
 
 
@@ -187,6 +198,7 @@ def dataset_quality(session: Session, *, actor: Actor, dataset: Dataset) -> Data
         held_back=held_back,
         trend=trend,
         may_see_samples=may(actor, Action.EDIT_DATASET, dataset),
+        may_read_rows=may(actor, Action.READ_DATASET, dataset),
     )
 
 
@@ -196,6 +208,31 @@ def version_quality(session: Session, *, actor: Actor, ref: str, number: int) ->
     version = get_version(session, dataset=dataset, number=number)
     report = report_of(session, version)
     if report is None:
-        raise NotFound(f"Version {number} of {dataset.public_id} was not checked (no rules then).")
+        raise NotFound(
+            f"Version {number} of {dataset.public_id} was not checked (it was loaded before versions were checked)."
+        )
     samples = may(actor, Action.EDIT_DATASET, dataset)
     return {"version": number, "status": version.status, **report_out(report, with_samples=samples)}
+
+
+def version_profile(
+    session: Session, *, actor: Actor, ref: str, number: int | None = None
+) -> dict[str, Any]:
+    """A version's column profiles (the current version's when ``number`` is None). Profiles
+    show values, so this asks the policy for the rows; a blocked version's only editors see."""
+    dataset = get_dataset(session, actor=actor, ref=ref)
+    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource_of(dataset))
+    version = readable_version(session, actor=actor, dataset=dataset, number=number)
+    report = report_of(session, version)
+    if report is None or not report.profile:
+        raise NotFound(
+            f"Version {version.number} of {dataset.public_id} has no profile "
+            "(it was loaded before versions were profiled)."
+        )
+    return {
+        "dataset": dataset.public_id,
+        "version": version.number,
+        "status": version.status,
+        "rows": report.rows,
+        "columns": report.profile,
+    }
