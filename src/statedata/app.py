@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
-from statedata.catalog import ckan, plan_pages, source_pages
+from statedata.catalog import ckan, pii_pages, pii_router, plan_pages, source_pages
 from statedata.catalog import pages as catalog_pages
 from statedata.catalog import router as catalog_api
 from statedata.core.config import Settings, load_settings, prepare_home
@@ -29,6 +29,8 @@ from statedata.query import router as query_api
 from statedata.query import socrata, workspace_api, workspace_pages
 from statedata.query.engine import close_engines
 from statedata.query.usage import UsageCounter
+from statedata.standards import pages as standards_pages
+from statedata.standards import router as standards_api
 from statedata.web.errors import install_error_handlers
 from statedata.web.headers import SecurityHeadersMiddleware, tile_origins
 from statedata.web.ratelimit import RateLimiter
@@ -103,13 +105,17 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         identity_api.router,
         catalog_api.router,
         catalog_api.exports,
+        pii_router.router,
         query_api.router,
         quality_api.router,
+        standards_api.router,
         workspace_api.router,
         socrata.router,
         workspace_pages.router,
         catalog_pages.router,
         quality_pages.router,
+        pii_pages.router,
+        standards_pages.router,
         plan_pages.router,
         source_pages.router,
         ckan.router,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.dictionary import checked_primary_key, edited_fields, table_schema
 from statedata.catalog.identifiers import is_public_id, new_public_id, slugify
-from statedata.catalog.models import Dataset
+from statedata.catalog.models import Dataset, PiiFinding
 from statedata.catalog.schemas import DatasetMetadata, parse_metadata
 from statedata.catalog.vocabulary import DatasetStatus, next_pull_time
 from statedata.core.audit import record_event, record_refusal
@@ -27,6 +27,7 @@ from statedata.identity.policy import (
     dataset_visibility,
     decide,
 )
+from statedata.standards.columns import with_inherited_pii
 
 RESOURCE_TYPE = "dataset"
 
@@ -202,11 +203,29 @@ def create_dataset(
     return dataset
 
 
+def _refuse_public_with_pii(session: Session, dataset: Dataset) -> None:
+    confirmed = list(
+        session.scalars(
+            select(PiiFinding).where(
+                PiiFinding.dataset_id == dataset.id, PiiFinding.status == "confirmed"
+            )
+        )
+    )
+    if confirmed:
+        listed = ", ".join(f"{f.column_name} ({f.category})" for f in confirmed)
+        raise InvalidInput(
+            f"classification: this dataset has confirmed personal information in {listed}, so "
+            "it cannot be public; publish an aggregate or a de-identified copy instead."
+        )
+
+
 def update_metadata(session: Session, *, actor: Actor, ref: str, data: dict[str, Any]) -> Dataset:
     """Change the fields sent; the public id never changes, the slug follows a new title."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
     metadata = parse_metadata(data, partial=True)
     changed = set(metadata.model_fields_set)
+    if "classification" in changed and metadata.classification is Classification.PUBLIC:
+        _refuse_public_with_pii(session, dataset)
     _apply(session, dataset, metadata, changed)
     if "title" in changed:
         dataset.slug = _unused_slug(session, dataset.title, keep=dataset)
@@ -242,7 +261,9 @@ def update_dictionary(
 ) -> Dataset:
     """Edit the dictionary's descriptions, constraints, PII categories and standard elements."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
-    dataset.dictionary = edited_fields(dataset.dictionary, fields)
+    # A column standardized from a personal one is as personal (ssn_std as ssn), whatever the
+    # form said for it.
+    dataset.dictionary = with_inherited_pii(edited_fields(dataset.dictionary, fields))
     if primary_key is not None:
         dataset.primary_key = checked_primary_key(dataset.dictionary, primary_key)
     record_event(

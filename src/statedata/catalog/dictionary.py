@@ -11,6 +11,7 @@ from typing import Any
 
 from statedata.catalog.vocabulary import PII_CATEGORIES
 from statedata.core.errors import InvalidInput
+from statedata.standards.columns import checked_element
 from statedata.storage.schema import Column
 
 FRICTIONLESS_TYPES = (
@@ -112,6 +113,8 @@ def edited_fields(
                 )
             elif not isinstance(value, str):
                 raise InvalidInput(f"fields[{name}].{key}: must be text.")
+            elif key == "standardElement":
+                checked_element(value, f"fields[{name}].standardElement")
             if value in ("", {}, None):
                 field.pop(key, None)
             else:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -167,3 +168,28 @@ class InventorySubmission(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     submitted_by_name: Mapped[str] = mapped_column(String(100))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PiiFinding(Base):
+    """A column a load suggested holds personal information, and the steward's decision.
+
+    One row per dataset, column and category: a later load does not propose again what the
+    steward already confirmed or dismissed.
+    """
+
+    __tablename__ = "catalog_pii_finding"
+    __table_args__ = (UniqueConstraint("dataset_id", "column_name", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_dataset.id", ondelete="CASCADE"), index=True
+    )
+    column_name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(String(300))
+    share: Mapped[float | None] = mapped_column(Float)
+    version_number: Mapped[int] = mapped_column(Integer)  # the load that suggested it
+    status: Mapped[str] = mapped_column(String(10), default="proposed")  # confirmed, dismissed
+    decided_by_name: Mapped[str] = mapped_column(String(150), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from statedata.catalog import datasets, inventory, lifecycle, uploads, versions
+from statedata.catalog import datasets, inventory, lifecycle, pii, uploads, versions
 from statedata.catalog import vocabulary as vocab
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.exports import dataset_jsonld
@@ -39,6 +39,7 @@ from statedata.quality.pages import quality_context
 from statedata.quality.service import dataset_quality
 from statedata.query.exploration import exploration
 from statedata.query.usage import usage_summary
+from statedata.standards.registry import ELEMENTS
 from statedata.web.deps import (
     CSRF_FIELD,
     CurrentActor,
@@ -244,6 +245,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             "may_review": dataset.status == vocab.DatasetStatus.IN_REVIEW
             and datasets.may(actor, Action.REVIEW_DATASET, dataset),
             "uploads": uploads.list_uploads(session, dataset=dataset, limit=5) if may_edit else [],
+            "pii_findings": pii.dataset_findings(session, dataset) if may_edit else [],
             "jsonld": json.dumps(dataset_jsonld(dataset, base_url), indent=1).replace("</", "<\\/"),
             "periodicity": vocab.accrual_periodicity(dataset.update_frequency),
             "completeness": completeness_of(dataset),
@@ -291,7 +293,12 @@ def dictionary_page(
     return render(
         request,
         "dictionary.html",
-        {"dataset": dataset, "pii_categories": PII_CATEGORIES, "error": None},
+        {
+            "dataset": dataset,
+            "pii_categories": PII_CATEGORIES,
+            "elements": [(e.key, e.label) for e in ELEMENTS],
+            "error": None,
+        },
         title=f"Dictionary of {dataset.title}",
         json_url=f"/api/v1/datasets/{dataset.public_id}/dictionary",
     )

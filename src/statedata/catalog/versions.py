@@ -23,6 +23,7 @@ from statedata.catalog.datasets import (
 )
 from statedata.catalog.dictionary import checked_primary_key, synced_fields
 from statedata.catalog.models import Dataset, DatasetVersion, Upload
+from statedata.catalog.pii import propose_pii
 from statedata.catalog.schemas import LoadRequest
 from statedata.catalog.uploads import discard_staged_file, get_upload
 from statedata.core.audit import record_event
@@ -35,6 +36,7 @@ from statedata.identity.models import User
 from statedata.identity.policy import Action, authorize, decide
 from statedata.identity.users import actor_for
 from statedata.quality.reports import blocking_summary, check_stored_version, save_report
+from statedata.standards.columns import standardized_reader, tagged_columns, with_inherited_pii
 from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
@@ -174,11 +176,14 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         path, fmt, name = Path(upload.stored_path), upload.format, upload.file_name
         dataset = session.get(Dataset, upload.dataset_id)
         published = dataset is not None and dataset.current_version > 0
+        dictionary = list(dataset.dictionary) if dataset is not None else []
     context.log(f"loading {name} into {params['dataset']} ({params['mode']})")
     # Replace and append checksum the rows as they pass; an upsert's rows are known only after.
     streamed = RowsChecksum() if params["mode"] in ("replace", "append") else None
     try:
-        stored = _write(context, params, path, fmt, name, streamed, published=published)
+        stored = _write(
+            context, params, path, fmt, name, streamed, published=published, dictionary=dictionary
+        )
     except BaseException as exc:
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
@@ -220,15 +225,21 @@ def _write(
     checksum: RowsChecksum | None,
     *,
     published: bool,
+    dictionary: list[dict[str, Any]],
 ) -> StoredVersion:
     columns = [Column(c["name"], c["type"]) for c in params["columns"]]
     source = open_source(path, fmt, columns if fmt in RETYPABLE_FORMATS else None, name=name)
+    # Columns tagged with a common data element get their standard form beside the raw value.
+    tagged = tagged_columns(dictionary, source.batches.schema.names)
+    if tagged:
+        context.log("standardizing " + ", ".join(f"{t.column} ({t.element.key})" for t in tagged))
+    batches = standardized_reader(source.batches, tagged)
     store = open_table_store(context.settings)
     # Until a version is published, the store may hold only blocked rows: add to nothing.
     mode = WriteMode(params["mode"]) if published else WriteMode.REPLACE
     return store.write(
         params["dataset"],
-        _counted(source.batches, context, checksum),
+        _counted(batches, context, checksum),
         mode=mode,
         primary_key=params["primary_key"] or None,
     )
@@ -300,6 +311,14 @@ def record_version(
     session.add(version)
     session.flush()
     save_report(session, version=version, report=report)
+    propose_pii(
+        session,
+        settings=settings,
+        dataset=dataset,
+        version_number=version.number,
+        store_version=stored.version,
+        columns=stored.columns,
+    )
     if blocked:
         if current is not None:
             # The store's newest rows go back to the published version's, so that the next
@@ -323,7 +342,7 @@ def record_version(
     dataset.current_version = version.number
     dataset.row_count = stored.rows
     dataset.data_modified_at = utcnow()
-    dataset.dictionary = synced_fields(dataset.dictionary, stored.columns)
+    dataset.dictionary = with_inherited_pii(synced_fields(dataset.dictionary, stored.columns))
     if primary_key is not None:
         dataset.primary_key = checked_primary_key(dataset.dictionary, primary_key)
     if upload is not None:

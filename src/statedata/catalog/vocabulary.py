@@ -76,6 +76,8 @@ PII_CATEGORIES = (
     "phone",
     "email",
     "identifier",
+    "account_number",
+    "license_number",
     "health",
     "financial",
     "other",

@@ -30,6 +30,7 @@ def quality_context(quality: service.DatasetQuality) -> dict[str, Any]:
         "trend": trend_layout(quality.trend),
         "profile": profile,
         "profile_charts": {p["name"]: column_chart(p) for p in profile},
+        "conformance": {p["name"]: p.get("conformance") for p in profile if p.get("element")},
     }
 
 

@@ -144,9 +144,17 @@ def finish(
     columns: Sequence[Column],
     rows: int,
     measured: dict[str, Any],
+    elements: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each column's profile from the counting pass's ``measured`` aggregates and one more pass
-    for the exact counts of top values and the histograms."""
+    for the exact counts of top values and the histograms.
+
+    Args:
+        elements: the common data element of each tagged column. Its profile says the element
+            and its conformance: the share of its filled cells whose standard form the load
+            found (``<column>_std`` filled), from the counts the first pass made anyway.
+    """
+    position = {column.name: index for index, column in enumerate(columns)}
     profiles: list[dict[str, Any]] = []
     second = _Second(parts=[], params=[])
     pending: list[tuple[dict[str, Any], str, Any]] = []  # profile, what, aliased result
@@ -170,6 +178,13 @@ def finish(
             # The sketch can overshoot on a small column; a column has no more values than rows.
             profile["distinct"] = min(int(profile["distinct"]), filled)
         profiles.append(profile)
+        key = (elements or {}).get(column.name)
+        if key:
+            profile["element"] = key
+            std = position.get(f"{column.name}_std")
+            conforming = int(measured.get(_alias(std, "filled")) or 0) if std is not None else 0
+            ratio = conforming / filled if filled and std is not None else None
+            profile["conformance"] = None if ratio is None else round(ratio, 4)
         name = quoted(column.name)
         if rows <= EXACT_DISTINCT_ROWS and profile["distinct"] is not None:
             alias = _alias(index, "exact")

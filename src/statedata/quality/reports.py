@@ -113,7 +113,10 @@ def check_stored_version(
         report = run_checks(
             cursor, relation.name, runnable, context, skip_unfit=True, also=profiled
         )
-        report.profile = finish(cursor, relation.name, columns, report.rows, report.also)
+        tagged = {f["name"]: f["standardElement"] for f in fields if f.get("standardElement")}
+        report.profile = finish(
+            cursor, relation.name, columns, report.rows, report.also, elements=tagged
+        )
     return merged_report(rules, report, unusable) if unusable else report
 
 

@@ -32,6 +32,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         ("Data catalog", "/catalog"),
         ("Agencies", "/agencies"),
         ("Access plans", "/access-plan"),
+        ("Data standards", "/standards"),
     ]
     if actor.is_authenticated:
         items += [("SQL workspace", "/sql"), ("Jobs", "/jobs")]
