@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from statedata.catalog.dictionary import frictionless_type
 from statedata.query.soql import quoted
 from statedata.storage.schema import Column
 
@@ -33,29 +34,28 @@ EXACT_DISTINCT_ROWS = 200_000
 HISTOGRAM_BINS = 10
 PREFIX = "__statedata_p"
 
-NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE")
-INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+# What a profile can say about a column, by its Table Schema type (the dictionary's reading of
+# DuckDB's type names); a text column is VARCHAR, anything else (lists, blobs) is "other".
+_KINDS = {
+    "integer": "number",
+    "number": "number",
+    "date": "date",
+    "datetime": "timestamp",
+    "boolean": "boolean",
+}
 
 
 def kind_of(sql_type: str) -> str:
     """number, date, timestamp, text, boolean or other: what a profile can say about a column."""
-    base = sql_type.upper()
-    if base in NUMBER_TYPES or base.startswith(("DECIMAL", "UINTEGER", "UBIGINT", "UTINY")):
-        return "number"
-    if base == "DATE":
-        return "date"
-    if base.startswith("TIMESTAMP"):
-        return "timestamp"
-    if base == "VARCHAR":
-        return "text"
-    if base == "BOOLEAN":
-        return "boolean"
-    return "other"
+    kind = _KINDS.get(frictionless_type(sql_type))
+    if kind is not None:
+        return kind
+    return "text" if sql_type.upper() == "VARCHAR" else "other"
 
 
 def _has_top(column: Column) -> bool:
     kind = kind_of(column.type)
-    return kind in ("text", "boolean") or column.type.upper() in INTEGER_TYPES
+    return kind in ("text", "boolean") or frictionless_type(column.type) == "integer"
 
 
 def _has_histogram(column: Column) -> bool:
