@@ -58,7 +58,7 @@ def test_the_public_registry_standardizes_a_typed_value(
     visit(page, f"{base_url}/standards")
     assert page.locator("section h3").count() >= 13
     page.get_by_label("Element").select_option("town")
-    page.get_by_label("Value").fill("wethersfeild")
+    page.get_by_label("Value", exact=True).fill("wethersfeild")
     page.get_by_role("button", name="Standardize").click()
     page.wait_for_load_state()
     assert "Wethersfield" in page.locator("#tried").inner_text()
