@@ -109,10 +109,9 @@ def finding_out(finding: PiiFinding) -> dict[str, Any]:
     }
 
 
-def findings_of(session: Session, *, actor: Actor, ref: str) -> tuple[Dataset, list[PiiFinding]]:
+def findings_of(session: Session, *, actor: Actor, ref: str) -> list[PiiFinding]:
     """A dataset's findings, proposals first (for those who may edit it)."""
-    dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
-    return dataset, dataset_findings(session, dataset)
+    return dataset_findings(session, get_dataset_for_edit(session, actor=actor, ref=ref))
 
 
 def dataset_findings(session: Session, dataset: Dataset) -> list[PiiFinding]:

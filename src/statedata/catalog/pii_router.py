@@ -15,8 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 @router.get("/datasets/{ref}/pii")
 def read_findings(ref: str, session: DbSession, actor: CurrentActor) -> list[dict[str, Any]]:
     """The columns loads suggested hold personal information, with each decision (editors)."""
-    _, findings = pii.findings_of(session, actor=actor, ref=ref)
-    return [pii.finding_out(f) for f in findings]
+    return [pii.finding_out(f) for f in pii.findings_of(session, actor=actor, ref=ref)]
 
 
 @router.post("/datasets/{ref}/pii/{finding_id}")

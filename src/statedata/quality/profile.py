@@ -109,8 +109,11 @@ def _shown(value: Any) -> Any:
     return str(value)
 
 
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+def _binnable(value: Any) -> Any:
+    """A bound as the bins take it: a zoned time as naive UTC, anything else as it is."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def _binned(column: Column) -> tuple[str, str]:
@@ -130,8 +133,8 @@ def _bounds(
     """Histogram bin upper bounds from ``low`` to ``high`` on round numbers (or dates)."""
     if kind_of(column.type) == "number":
         low, high = float(low), float(high)
-    elif isinstance(low, dt.datetime) and low.tzinfo is not None:
-        low, high = (_naive_utc(v) for v in (low, high))
+    else:
+        low, high = _binnable(low), _binnable(high)
     row = connection.execute(
         f"SELECT equi_width_bins(?, ?, {HISTOGRAM_BINS}, true)", [low, high]
     ).fetchone()
@@ -237,7 +240,7 @@ def finish(
             continue
         alias, low, bounds = detail
         counts = row.get(alias) or {}
-        bins, start = [], _naive_utc(low) if isinstance(low, dt.datetime) and low.tzinfo else low
+        bins, start = [], _binnable(low)
         for bound in bounds:
             bins.append(
                 {"from": _shown(start), "to": _shown(bound), "count": int(counts.get(bound, 0))}

@@ -20,16 +20,6 @@ from statedata.standards.codes import standardize_email
 from statedata.standards.phone import standardize_phone
 from statedata.standards.ssn import standardize_ssn
 
-CATEGORIES = (
-    "ssn",
-    "date_of_birth",
-    "name",
-    "address",
-    "phone",
-    "email",
-    "account_number",
-    "license_number",
-)
 # A column's values suggest a category when this share of its sampled, filled values fit it.
 VALUE_SHARE = 0.8
 NAME_VALUE_SHARE = 0.5  # person names: a given name in half the values is already telling

@@ -57,11 +57,6 @@ def _address(raw: object) -> Standardized:
     return Standardized(found.standardized, found.flag, parts)
 
 
-def _ssn(raw: object) -> Standardized:
-    found = standardize_ssn(raw)
-    return Standardized(found.standardized, found.flag)
-
-
 def _phone(raw: object) -> Standardized:
     found = standardize_phone(raw)
     parts = {"extension": found.extension} if found.extension else {}
@@ -98,7 +93,7 @@ ELEMENTS: tuple[Element, ...] = (
         "Structural validity: no area 000, 666 or 9xx, no group 00, no serial 0000, no published "
         "or placeholder number.",
         (),
-        _ssn,
+        standardize_ssn,
         ("123 45 6780", "078-05-1120", "666-12-3456"),
         pii="ssn",
     ),

@@ -9,7 +9,8 @@ that fails is flagged, never dropped; the raw value stays beside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from statedata.standards.result import Standardized, flagged, text_of
 
 # Never valid although structurally fine: the number printed on sample wallet cards sold from
 # 1938, one printed in a Social Security pamphlet, and runs people type as placeholders.
@@ -30,32 +31,22 @@ KNOWN_INVALID = frozenset(
 _SEPARATED = re.compile(r"^\s*(\d{3})[\s.-]?(\d{2})[\s.-]?(\d{4})\s*$")
 
 
-@dataclass(frozen=True)
-class StandardSsn:
-    standardized: str | None  # AAA-GG-SSSS
-    flag: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.flag
-
-
-def standardize_ssn(raw: object) -> StandardSsn:
+def standardize_ssn(raw: object) -> Standardized:
     """``raw`` as ``AAA-GG-SSSS`` when it is structurally valid; flagged with the reason if not."""
-    text = "" if raw is None else str(raw)
+    text = text_of(raw)
     found = _SEPARATED.match(text)
     if found is None:
         digits = re.sub(r"\D", "", text)
         if not digits:
-            return StandardSsn(None, "empty")
-        return StandardSsn(None, f"not nine digits ({len(digits)} found)")
+            return flagged("empty")
+        return flagged(f"not nine digits ({len(digits)} found)")
     area, group, serial = found.groups()
     if area in ("000", "666") or area.startswith("9"):
-        return StandardSsn(None, f"area {area} is never issued")
+        return flagged(f"area {area} is never issued")
     if group == "00":
-        return StandardSsn(None, "group 00 is never issued")
+        return flagged("group 00 is never issued")
     if serial == "0000":
-        return StandardSsn(None, "serial 0000 is never issued")
+        return flagged("serial 0000 is never issued")
     if area + group + serial in KNOWN_INVALID:
-        return StandardSsn(None, "a published or placeholder number")
-    return StandardSsn(f"{area}-{group}-{serial}")
+        return flagged("a published or placeholder number")
+    return Standardized(f"{area}-{group}-{serial}")

@@ -76,7 +76,7 @@ VILLAGES = {
     "GALES FERRY": "Ledyard",
     "BROAD BROOK": "East Windsor",
 }
-_ABBREVIATIONS = {"N": "NORTH", "S": "SOUTH", "E": "EAST", "W": "WEST", "NEW": "NEW", "ST": "SAINT"}
+_ABBREVIATIONS = {"N": "NORTH", "S": "SOUTH", "E": "EAST", "W": "WEST", "ST": "SAINT"}
 _PREFIXES = ("TOWN OF ", "CITY OF ", "BOROUGH OF ")
 
 
