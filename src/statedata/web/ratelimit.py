@@ -2,11 +2,17 @@
 
 An app token (``X-App-Token`` header or ``$$app_token`` parameter, as Socrata clients send) is any
 live API token; it raises the caller's limit without acting as its owner. The counts live in the
-process (fixed one-minute windows), so each server process enforces the limit on its own.
+process, so each server process enforces the limit on its own.
+
+The limit is a rolling one: a generic cell rate (a token bucket kept as one "theoretical arrival
+time" per caller) allows a burst of the whole minute's requests and then one more every
+``60 / limit`` seconds. Fixed clock-minute windows would let a caller send twice the limit
+across a minute boundary, and would make the answer depend on where in the minute a burst falls.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Annotated
@@ -24,28 +30,29 @@ APP_TOKEN_HEADER = "X-App-Token"  # noqa: S105 (a header name)
 
 
 class RateLimiter:
-    """Fixed-window counters keyed by caller."""
+    """A rolling per-minute limit per caller key (generic cell rate algorithm)."""
 
     def __init__(self, anonymous_per_minute: int, token_per_minute: int) -> None:
         self.anonymous_per_minute = anonymous_per_minute
         self.token_per_minute = token_per_minute
-        self._windows: dict[str, tuple[int, int]] = {}
+        self._arrival: dict[str, float] = {}  # key -> theoretical arrival time of the next request
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: int, now: float | None = None) -> int | None:
-        """Count a request; the seconds to wait when it is over ``limit``, else None."""
-        moment = time.time() if now is None else now
-        window = int(moment // WINDOW_SECONDS)
+        """Count a request; the whole seconds to wait when it is over ``limit``, else None.
+
+        A refused request is not counted, so a caller who waits as told is served.
+        """
+        moment = time.monotonic() if now is None else now
+        interval = WINDOW_SECONDS / max(1, limit)
         with self._lock:
-            if len(self._windows) > 100_000:  # forget callers of earlier windows
-                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-            started, count = self._windows.get(key, (window, 0))
-            if started != window:
-                count = 0
-            count += 1
-            self._windows[key] = (window, count)
-        if count > limit:
-            return max(1, int((window + 1) * WINDOW_SECONDS - moment) + 1)
+            if len(self._arrival) > 100_000:  # forget callers whose bucket has refilled
+                self._arrival = {k: t for k, t in self._arrival.items() if t > moment}
+            arrival = max(self._arrival.get(key, moment), moment)
+            early = arrival - moment - (WINDOW_SECONDS - interval)
+            if early > 0:
+                return max(1, math.ceil(early))
+            self._arrival[key] = arrival + interval
         return None
 
 
