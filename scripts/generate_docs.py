@@ -1,9 +1,10 @@
-"""Write the documents generated from the code (settings and CLI reference)."""
+"""Write the documents generated from the code (settings, CLI reference, freshness thresholds)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from statedata.catalog.freshness_doc import freshness_document
 from statedata.core.reference_docs import render_cli_reference, render_settings_reference
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -11,4 +12,5 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 if __name__ == "__main__":
     (DOCS / "settings.md").write_text(render_settings_reference())
     (DOCS / "cli.md").write_text(render_cli_reference())
-    print("wrote docs/settings.md and docs/cli.md")
+    (DOCS / "freshness.md").write_text(freshness_document())
+    print("wrote docs/settings.md, docs/cli.md and docs/freshness.md")

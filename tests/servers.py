@@ -13,6 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +208,61 @@ def serve_files(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> Iterato
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@dataclass
+class MailServer:
+    """A real SMTP server (aiosmtpd) and what it received."""
+
+    host: str
+    port: int
+    received: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # recipients answered with 550
+
+
+@contextmanager
+def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[MailServer]:
+    """An SMTP server on a free loopback port; with ``login``, it asks for that user and password."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    mail = MailServer("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_RCPT(
+            self, server: Any, session: Any, envelope: Any, address: str, options: Any
+        ) -> str:
+            if address in mail.refuse:
+                return "550 5.1.1 no such mailbox here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            mail.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            mail.received.append(message_from_bytes(envelope.content, policy=default))  # type: ignore[arg-type]
+            return "250 Message accepted"
+
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and login == (
+            data.login.decode(),
+            data.password.decode(),
+        )
+        return AuthResult(success=ok, handled=False)  # False: the server answers 535 itself
+
+    options: dict[str, Any] = {}
+    if login is not None:
+        options = {
+            "authenticator": authenticate,
+            "auth_required": True,
+            "auth_require_tls": False,
+            "auth_exclude_mechanism": ["LOGIN"],  # smtplib then signs in with PLAIN alone
+        }
+    controller = Controller(Handler(), hostname=mail.host, port=mail.port, **options)
+    controller.start()
+    try:
+        yield mail
+    finally:
+        controller.stop()

@@ -12,7 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
-from statedata.catalog import ckan, pii_pages, pii_router, plan_pages, source_pages
+from statedata.catalog import (
+    ckan,
+    freshness_pages,
+    freshness_router,
+    pii_pages,
+    pii_router,
+    plan_pages,
+    source_pages,
+)
 from statedata.catalog import pages as catalog_pages
 from statedata.catalog import router as catalog_api
 from statedata.core.config import Settings, load_settings, prepare_home
@@ -21,7 +29,7 @@ from statedata.core.jobs import JobQueue, fail_interrupted_jobs
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
-from statedata.portal import api_reference
+from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
 from statedata.quality import pages as quality_pages
 from statedata.quality import router as quality_api
@@ -106,6 +114,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         catalog_api.router,
         catalog_api.exports,
         pii_router.router,
+        freshness_router.router,
+        outbox.api,
         query_api.router,
         quality_api.router,
         standards_api.router,
@@ -117,6 +127,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         pii_pages.router,
         standards_pages.router,
         plan_pages.router,
+        freshness_pages.router,
+        outbox.pages,
         source_pages.router,
         ckan.router,
         portal.api,

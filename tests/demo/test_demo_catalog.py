@@ -120,3 +120,20 @@ def test_the_demo_pulls_a_dataset_on_schedule_and_has_an_access_plan(
             session, actor=Actor.system("test"), agency_code="SDE", today=date(2026, 11, 24)
         )
     assert [item.status.value for item in plan.items if item.planned] == ["overdue"]
+
+
+def test_the_demo_shows_every_freshness_state_and_its_reminders_wait_in_the_outbox(
+    demo: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    from statedata.catalog.freshness import statewide_freshness, statewide_total
+    from statedata.core.db import utcnow
+    from statedata.core.outbox import OutboxMessage
+
+    with session_factory() as session:
+        agencies = statewide_freshness(session, actor=Actor.anonymous(), today=utcnow().date())
+        counts = statewide_total(agencies).counts
+        messages = session.scalars(select(OutboxMessage)).all()
+    assert all(counts[state] >= 1 for state in ("current", "due", "overdue", "delinquent"))
+    kinds = {m.kind for m in messages}
+    assert kinds == {"freshness.due", "freshness.overdue", "freshness.delinquent"}
+    assert all(m.status == "held" for m in messages)

@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import is_released, visible_to
+from statedata.catalog.datasets import grouped_by_agency, is_released, visible_to
 from statedata.catalog.inventory import inventory_rows
 from statedata.catalog.models import Dataset
 from statedata.catalog.vocabulary import OpenDataStatus
@@ -171,10 +171,4 @@ def statewide_plans(
 ) -> list[tuple[Agency, AccessPlan]]:
     """Every agency's plan over what the actor may see; agencies with nothing visible are left out."""
     datasets = session.scalars(select(Dataset).where(visible_to(actor)).order_by(Dataset.id))
-    by_agency: dict[int, list[Dataset]] = {}
-    agencies: dict[int, Agency] = {}
-    for dataset in datasets:
-        by_agency.setdefault(dataset.agency_id, []).append(dataset)
-        agencies[dataset.agency_id] = dataset.agency
-    ordered = sorted(agencies.values(), key=lambda a: a.name)
-    return [(agency, plan_of(by_agency[agency.id], today)) for agency in ordered]
+    return [(agency, plan_of(found, today)) for agency, found in grouped_by_agency(datasets)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
@@ -17,7 +18,7 @@ from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code
-from statedata.identity.models import User
+from statedata.identity.models import Agency, User
 from statedata.identity.policy import (
     Action,
     Classification,
@@ -78,6 +79,14 @@ def visible_clause(visibility: DatasetVisibility) -> ColumnElement[bool]:
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     return visible_clause(dataset_visibility(actor))
+
+
+def grouped_by_agency(datasets: Iterable[Dataset]) -> list[tuple[Agency, list[Dataset]]]:
+    """The datasets of each agency, in their order, agencies by name (for statewide views)."""
+    grouped: dict[int, tuple[Agency, list[Dataset]]] = {}
+    for dataset in datasets:
+        grouped.setdefault(dataset.agency_id, (dataset.agency, []))[1].append(dataset)
+    return sorted(grouped.values(), key=lambda pair: pair[0].name)
 
 
 def find_dataset(session: Session, *, ref: str) -> Dataset:

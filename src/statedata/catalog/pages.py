@@ -18,6 +18,7 @@ from statedata.catalog import datasets, inventory, lifecycle, pii, uploads, vers
 from statedata.catalog import vocabulary as vocab
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.exports import dataset_jsonld
+from statedata.catalog.freshness import STATE_LABELS, freshness_of
 from statedata.catalog.models import Dataset
 from statedata.catalog.router import search_request
 from statedata.catalog.schemas import ColumnIn, LoadRequest
@@ -248,6 +249,8 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
             "pii_findings": pii.dataset_findings(session, dataset) if may_edit else [],
             "jsonld": json.dumps(dataset_jsonld(dataset, base_url), indent=1).replace("</", "<\\/"),
             "periodicity": vocab.accrual_periodicity(dataset.update_frequency),
+            "freshness": freshness_of(dataset, utcnow().date()),
+            "freshness_labels": STATE_LABELS,
             "completeness": completeness_of(dataset),
             "criteria": vocab.HIGH_VALUE_CRITERIA,
             "licenses": vocab.LICENSES,

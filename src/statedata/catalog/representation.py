@@ -6,8 +6,10 @@ from typing import Any
 
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.datasets import dictionary_of, is_released
+from statedata.catalog.freshness import freshness_of
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.vocabulary import HIGH_VALUE_CRITERIA, accrual_periodicity
+from statedata.core.db import utcnow
 
 
 def _iso(value: Any) -> str | None:
@@ -64,6 +66,7 @@ def dataset_detail(dataset: Dataset) -> dict[str, Any]:
         "contact_name": dataset.contact_name,
         "contact_email": dataset.contact_email,
         "accrual_periodicity": accrual_periodicity(dataset.update_frequency),
+        "freshness": freshness_of(dataset, utcnow().date()).as_dict(),
         "license": dataset.license,
         "inventory": {
             "source_system": dataset.source_system,

@@ -189,6 +189,33 @@ class Settings(BaseSettings):
         default="analyst",
         description="Role given to a person the first time they sign in through OIDC.",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/'\"]+(/[^\s'\"]*)?$",
+        description="The portal's address as people reach it; links in reminders start with it.",
+    )
+    smtp_host: str = Field(
+        default="",
+        description=(
+            "Mail server for reminders and notices. Empty keeps every message in the outbox "
+            "only (the outbox page shows them)."
+        ),
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Mail server port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (upgrade after connecting, port 587), tls (port 465) or none.",
+    )
+    smtp_username: str = Field(default="", description="Mail server user; empty sends no login.")
+    smtp_password: SecretStr | None = Field(default=None, description="Mail server password.")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long a mail server may take to answer."
+    )
+    mail_from: str = Field(
+        default="statedata@localhost",
+        pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+        description="Sender address of reminders and notices.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Logging level of the server and workers."
     )

@@ -135,7 +135,9 @@ def registered_kinds() -> list[str]:
 def _load_job_modules() -> None:
     # Job kinds register on import; importing here keeps the registry complete in any process.
     import statedata.catalog.pulls
+    import statedata.catalog.reminders
     import statedata.catalog.versions
+    import statedata.core.mail
     import statedata.demo.jobs  # noqa: F401
 
 

@@ -7,6 +7,7 @@ from statedata.core.audit import AuditEvent
 from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
+from statedata.core.outbox import OutboxMessage
 from statedata.identity.models import Agency, ApiToken, User, WebSession
 from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
@@ -23,6 +24,7 @@ __all__ = [
     "InstanceFact",
     "InventorySubmission",
     "Job",
+    "OutboxMessage",
     "SavedQuery",
     "Upload",
     "User",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog import datasets, lifecycle
 from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.models import Dataset
+from statedata.catalog.reminders import queue_freshness_reminders
 from statedata.catalog.sources import SourceConfig, configure_source
 from statedata.core.config import Settings
-from statedata.core.db import unit_of_work
+from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import StatedataError
 from statedata.core.instance import get_fact, set_fact
 from statedata.demo.catalog_entries import COLUMNS, ENTRIES, DemoEntry
@@ -127,6 +130,11 @@ def publish_entry(settings: Settings, factory: sessionmaker[Session], entry: Dem
             )
     if entry.pulled:
         _pull_from_source_folder(settings, factory, ref, entry)
+    if entry.data_age_days:
+        with unit_of_work(factory) as session:
+            dataset = session.scalar(select(Dataset).where(Dataset.public_id == ref))
+            assert dataset is not None
+            dataset.data_modified_at = utcnow() - timedelta(days=entry.data_age_days)
     return ref
 
 
@@ -162,5 +170,6 @@ def publish_demo_catalog(
         if progress is not None:
             progress(number, len(ENTRIES), entry.title)
     with unit_of_work(factory) as session:
+        queue_freshness_reminders(session, settings=settings, today=utcnow().date())
         set_fact(session, DEMO_CATALOG, {"datasets": len(ENTRIES)})
     return len(ENTRIES)

@@ -46,6 +46,8 @@ class DemoEntry:
     select: str = "*"  # a projection or aggregate over the file (drafts made from person data)
     group_by: str = ""
     pulled: bool = False  # also pulled from a copy of its file in the source folder
+    # Days since the data last changed, so that the freshness page shows every state.
+    data_age_days: int = 0
 
 
 PUBLIC_AGGREGATE = {"classification": "public", "open_data_status": "published"}
@@ -82,6 +84,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         },
         ("town", "month"),
         first_version="month < (SELECT max(month) FROM source) - INTERVAL 1 YEAR",
+        data_age_days=40,
     ),
     DemoEntry(
         "dph_overdose_deaths_by_town_quarter.parquet",
@@ -103,6 +106,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         {"deaths": "Overdose deaths", "fentanyl_involved": "Deaths involving fentanyl"},
         ("town", "year_quarter"),
         first_version="year_quarter < (SELECT max(year_quarter) FROM source)",
+        data_age_days=84,
     ),
     DemoEntry(
         "deep_facilities_flood_zones.parquet",
@@ -127,6 +131,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
             "flood_zone": "FEMA flood zone",
         },
         ("facility_id",),
+        data_age_days=470,
     ),
     DemoEntry(
         "sots_business_registrations.parquet",
@@ -169,6 +174,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         },
         {"employer_name": "Employer's name", "employees": "Employees reported"},
         ("record_id",),
+        data_age_days=100,
     ),
     DemoEntry(
         "dss_enrollments.parquet",

@@ -47,6 +47,7 @@ class Action(StrEnum):
     MANAGE_INVENTORY = "inventory.manage"  # review and submit the agency's annual inventory
     USE_SQL_WORKSPACE = "sql.use"  # run SQL over the datasets one may read
     SAVE_SQL_QUERY = "sql.save"  # keep, change and delete one's own saved statements
+    READ_OUTBOX = "outbox.read"  # the reminders and notices the portal sent or keeps
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -69,6 +70,7 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.MANAGE_INVENTORY: Scope.WRITE,
     Action.USE_SQL_WORKSPACE: Scope.READ,
     Action.SAVE_SQL_QUERY: Scope.WRITE,
+    Action.READ_OUTBOX: Scope.READ,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -166,6 +168,10 @@ def decide(
         )
     if action in {Action.CREATE_DATASET, Action.EDIT_DATASET, Action.REVIEW_DATASET}:
         return _decide_dataset_keeping(actor, action, resource)
+    if action is Action.READ_OUTBOX:
+        if actor.role is Role.ADMIN or actor.role in AGENCY_KEEPERS:
+            return ALLOW  # which messages: outbox_agency()
+        return Decision(False, "only data officers, stewards and admins read the outbox")
     if action is Action.MANAGE_INVENTORY:
         if actor.role is Role.ADMIN or (
             actor.role is Role.AGENCY_DATA_OFFICER
@@ -309,7 +315,14 @@ def authorize(
         )
 
 
+def outbox_agency(actor: Actor) -> int | None:
+    """The one agency whose messages the actor reads in the outbox; None means every agency's."""
+    if actor.is_system or actor.role is Role.ADMIN:
+        return None
+    return actor.agency_id if actor.agency_id is not None else -1  # -1 matches no agency
+
+
 def _is_audited_read(action: Action, resource: Resource | None) -> bool:
-    if action in {Action.READ_AUDIT, Action.READ_USERS}:
+    if action in {Action.READ_AUDIT, Action.READ_USERS, Action.READ_OUTBOX}:
         return True
     return action is Action.READ_DATASET and resource is not None and not resource.is_public

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from statedata import __version__
 from statedata.identity.actor import Actor, Role
+from statedata.identity.policy import Action, decide
 from statedata.web.deps import csrf_token_for
 
 TEMPLATE_DIR = str(resources.files("statedata.portal").joinpath("templates"))
@@ -32,10 +33,13 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         ("Data catalog", "/catalog"),
         ("Agencies", "/agencies"),
         ("Access plans", "/access-plan"),
+        ("Freshness", "/freshness"),
         ("Data standards", "/standards"),
     ]
     if actor.is_authenticated:
         items += [("SQL workspace", "/sql"), ("Jobs", "/jobs")]
+    if decide(actor, Action.READ_OUTBOX).allowed:
+        items.append(("Outbox", "/outbox"))
     if actor.role is Role.ADMIN:
         items += [("Users", "/admin/users"), ("Audit log", "/admin/audit")]
     return items
