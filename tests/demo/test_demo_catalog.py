@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.catalog.access_plan import agency_plan
+from statedata.catalog.freshness import statewide_freshness, statewide_total
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.pulls import enqueue_due_pulls
 from statedata.core.config import Settings
+from statedata.core.db import utcnow
 from statedata.core.jobs import run_job
+from statedata.core.outbox import OutboxMessage
 from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.catalog_entries import ENTRIES
 from statedata.demo.generator import generate_demo
@@ -99,7 +102,7 @@ def test_the_demo_data_json_validates_and_holds_no_person_level_data(demo: Setti
     assert not any("certificate" in d["title"].lower() for d in document["dataset"])
 
 
-def test_the_demo_pulls_a_dataset_on_schedule_and_has_an_access_plan(
+def test_the_demo_pulls_on_schedule_has_an_access_plan_and_shows_every_freshness_state(
     demo: Settings, session_factory: sessionmaker[Session]
 ) -> None:
     with session_factory() as session:
@@ -120,15 +123,7 @@ def test_the_demo_pulls_a_dataset_on_schedule_and_has_an_access_plan(
             session, actor=Actor.system("test"), agency_code="SDE", today=date(2026, 11, 24)
         )
     assert [item.status.value for item in plan.items if item.planned] == ["overdue"]
-
-
-def test_the_demo_shows_every_freshness_state_and_its_reminders_wait_in_the_outbox(
-    demo: Settings, session_factory: sessionmaker[Session]
-) -> None:
-    from statedata.catalog.freshness import statewide_freshness, statewide_total
-    from statedata.core.db import utcnow
-    from statedata.core.outbox import OutboxMessage
-
+    # Aged entries put a public dataset in each state; their reminders wait in the outbox.
     with session_factory() as session:
         agencies = statewide_freshness(session, actor=Actor.anonymous(), today=utcnow().date())
         counts = statewide_total(agencies).counts
