@@ -13,6 +13,7 @@ from statedata.cli import (
     datasets,
     demo,
     init,
+    link,
     quality,
     serve,
     tokens,
@@ -40,6 +41,7 @@ app.add_typer(datasets.app, name="dataset")
 app.add_typer(tokens.app, name="token")
 app.add_typer(config.app, name="config")
 app.add_typer(quality.app, name="quality")
+app.add_typer(link.app, name="link")
 
 
 def main() -> None:

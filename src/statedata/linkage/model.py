@@ -1,0 +1,241 @@
+"""The default model: comparisons and blocking rules chosen from the attributes a steward mapped.
+
+Splink's own types stay in this package. Every comparison has a null level (missing on either
+side says nothing), so a source without an attribute neither helps nor hurts a pair.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+
+# Levels from most to least alike; term frequencies where a common value (SMITH, HARTFORD)
+# says less than a rare one.
+
+
+def _name(column: str, *, group: str | None = None, parts: str | None = None) -> Any:
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+    ]
+    if group is not None:
+        levels.append(cll.ArrayIntersectLevel(group, min_intersection=1))
+    levels += [
+        cll.JaroWinklerLevel(column, 0.92),
+        cll.DamerauLevenshteinLevel(column, 1),
+    ]
+    if parts is not None:  # one part of a hyphenated or married name in common
+        levels.append(cll.ArrayIntersectLevel(parts, min_intersection=1))
+    levels += [cll.JaroWinklerLevel(column, 0.8), cll.ElseLevel()]
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _date_of_birth() -> Any:
+    column = "date_of_birth"
+    swapped = (
+        "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
+        "AND substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
+        "AND substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)"
+    )
+    return cl.CustomComparison(
+        [
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+            cll.CustomLevel(swapped, "day and month swapped"),
+            cll.DamerauLevenshteinLevel(column, 1),
+            cll.CustomLevel(
+                "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)", "same year"
+            ),
+            cll.DamerauLevenshteinLevel(column, 2),
+            cll.ElseLevel(),
+        ],
+        output_column_name=column,
+    )
+
+
+def _code(column: str, *, typos: int = 1) -> Any:
+    levels: list[Any] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
+    if typos:
+        levels.append(cll.DamerauLevenshteinLevel(column, typos))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _text(column: str, *, tf: bool = False) -> Any:
+    exact: Any = cll.ExactMatchLevel(column)
+    if tf:
+        exact = exact.configure(tf_adjustment_column=column)
+    return cl.CustomComparison(
+        [
+            cll.NullLevel(column),
+            exact,
+            cll.JaroWinklerLevel(column, 0.9),
+            cll.JaroWinklerLevel(column, 0.75),
+            cll.ElseLevel(),
+        ],
+        output_column_name=column,
+    )
+
+
+def _full_name(*, group: bool, parts: bool) -> Any:
+    """First and last name as one comparison, so that a swapped order is a level of its own
+    (scoring them apart would count a swap as two disagreements)."""
+    f_l, f_r, s_l, s_r = "first_name_l", "first_name_r", "last_name_l", "last_name_r"
+
+    def both(condition_first: str, condition_last: str) -> str:
+        return f"({condition_first}) AND ({condition_last})"
+
+    def jw(left: str, right: str, at: float) -> str:
+        return f"jaro_winkler_similarity({left}, {right}) >= {at}"
+
+    levels: list[Any] = [
+        cll.CustomLevel(
+            f"({f_l} IS NULL OR {f_r} IS NULL) AND ({s_l} IS NULL OR {s_r} IS NULL)", "no names"
+        ).configure(is_null_level=True),
+        # The same full name, with its term frequency: JOHN SMITH says less than ZYGMUNT
+        # KOWALCZYK.
+        cll.ExactMatchLevel("full_name").configure(tf_adjustment_column="full_name"),
+        cll.CustomLevel(both(f"{f_l} = {s_r}", f"{s_l} = {f_r}"), "names swapped"),
+        cll.CustomLevel(both(jw(f_l, f_r, 0.92), jw(s_l, s_r, 0.92)), "both names alike"),
+        cll.CustomLevel(both(jw(f_l, s_r, 0.88), jw(s_l, f_r, 0.88)), "names swapped, alike"),
+    ]
+    if group:
+        levels.append(
+            cll.CustomLevel(
+                both(
+                    "len(list_intersect(first_name_group_l, first_name_group_r)) > 0",
+                    f"{s_l} = {s_r}",
+                ),
+                "same family name, given names of one nickname group",
+            )
+        )
+    levels.append(cll.CustomLevel(f"{s_l} = {s_r}", "same family name"))
+    if parts:
+        levels.append(
+            cll.CustomLevel(
+                both(
+                    f"{f_l} = {f_r}",
+                    "len(list_intersect(last_name_parts_l, last_name_parts_r)) > 0",
+                ),
+                "same given name, a family name part in common",
+            )
+        )
+    levels += [
+        cll.CustomLevel(f"{f_l} = {f_r}", "same given name"),
+        cll.CustomLevel(both(jw(f_l, f_r, 0.8), jw(s_l, s_r, 0.8)), "names somewhat alike"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(levels, output_column_name="name")
+
+
+def comparisons_for(attributes: list[str]) -> list[Any]:
+    chosen = set(attributes)
+    found: list[Any] = []
+    if {"first_name", "last_name"} <= chosen:
+        found.append(_full_name(group=True, parts=True))
+    elif "first_name" in chosen:
+        found.append(_name("first_name", group="first_name_group"))
+    elif "last_name" in chosen:
+        found.append(_name("last_name", parts="last_name_parts"))
+    if "middle_name" in chosen:
+        found.append(_code("middle_name", typos=0))
+    if "date_of_birth" in chosen:
+        found.append(_date_of_birth())
+    if "sex" in chosen:
+        found.append(_code("sex", typos=0))
+    for identifier in ("ssn", "identifier", "phone"):
+        if identifier in chosen:
+            found.append(_code(identifier, typos=2 if identifier == "ssn" else 1))
+    if "address" in chosen:
+        found.append(_text("address"))
+    if "town" in chosen:
+        found.append(_text("town", tf=True))
+    if "zip" in chosen:
+        found.append(_code("zip"))
+    if "email" in chosen:
+        found.append(_code("email"))
+    return found
+
+
+# Candidate pairs: any one of these agreeing. Each leaves room for typos in the others; between
+# them a true pair fails only if it disagrees on all (a name pair, a date, an identifier, a
+# place).
+_BLOCKING: list[tuple[str, ...]] = [
+    ("ssn",),
+    ("identifier",),
+    ("first_name", "last_name"),
+    ("last_name", "date_of_birth"),
+    ("first_name", "date_of_birth"),
+    ("date_of_birth", "zip"),
+    ("last_name", "zip"),
+    ("first_name", "zip"),
+    ("address", "zip"),
+    ("last_name", "town"),
+    ("phone",),
+    ("email",),
+    ("address",),
+    ("date_of_birth", "town"),
+]
+
+# Given and family names written in each other's place.
+SWAPPED_NAMES = "l.first_name = r.last_name AND l.last_name = r.first_name"
+
+# Rules for training: each trains the comparisons not in it.
+_TRAINING: list[tuple[str, ...]] = [
+    ("first_name", "last_name"),
+    ("date_of_birth",),
+    ("zip",),
+    ("ssn",),
+    ("identifier",),
+]
+
+
+def blocking_keys(attributes: list[str]) -> list[tuple[str, ...]]:
+    chosen = set(attributes)
+    return [rule for rule in _BLOCKING if set(rule) <= chosen]
+
+
+def training_keys(attributes: list[str]) -> list[tuple[str, ...]]:
+    chosen = set(attributes)
+    return [rule for rule in _TRAINING if set(rule) <= chosen]
+
+
+def default_settings(attributes: list[str], *, link_type: str) -> SettingsCreator:
+    """Settings for these attributes; ``link_type`` is dedupe_only or link_and_dedupe."""
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        comparisons=comparisons_for(attributes),
+        blocking_rules_to_generate_predictions=[
+            *(block_on(*rule) for rule in blocking_keys(attributes)),
+            *(
+                [CustomRule(SWAPPED_NAMES)]
+                if {"first_name", "last_name"} <= set(attributes)
+                else []
+            ),
+        ],
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["record_id"],
+    )
+
+
+def training_rules(attributes: list[str]) -> list[Any]:
+    return [block_on(*rule) for rule in training_keys(attributes)]
+
+
+def deterministic_rules(attributes: list[str]) -> list[Any]:
+    """Pairs that are almost surely the same person, to estimate how common matches are."""
+    chosen = set(attributes)
+    rules = []
+    for rule in (
+        ("first_name", "last_name", "date_of_birth"),
+        ("ssn",),
+        ("identifier",),
+        ("last_name", "date_of_birth", "zip"),
+    ):
+        if set(rule) <= chosen:
+            rules.append(block_on(*rule))
+    return rules

@@ -1,0 +1,231 @@
+"""Person records standardized for matching: one row per source record, the same columns for
+every source, values in the forms the comparisons expect.
+
+The raw record is not changed; matching reads these columns only. Each distinct raw value is
+standardized once (sources repeat towns, ZIPs and common names).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from statedata.core.errors import InvalidInput
+from statedata.linkage.attributes import ATTRIBUTES, Mapping
+from statedata.standards.address import standardize_address
+from statedata.standards.codes import standardize_email, standardize_sex, standardize_zip
+from statedata.standards.dates import standardize_birth_date
+from statedata.standards.names import nickname_group
+from statedata.standards.phone import standardize_phone
+from statedata.standards.ssn import standardize_ssn
+from statedata.standards.towns import standardize_town
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+_SUFFIXES = frozenset({"JR", "SR", "II", "III", "IV", "V"})
+
+
+def match_text(raw: str | None) -> str | None:
+    """Upper case, no diacritics or punctuation, single spaces; None when nothing is left."""
+    if raw is None:
+        return None
+    folded = unicodedata.normalize("NFKD", raw)
+    plain = "".join(c for c in folded if not unicodedata.combining(c)).upper()
+    text = _NOT_ALNUM.sub(" ", plain.replace("'", "")).strip()
+    return text or None
+
+
+@lru_cache(maxsize=262_144)
+def _given(raw: str) -> str | None:
+    text = match_text(raw)
+    return text.split(" ")[0] if text else None
+
+
+@lru_cache(maxsize=262_144)
+def _family(raw: str) -> str | None:
+    text = match_text(raw)
+    if text is None:
+        return None
+    words = [w for w in text.split(" ") if w not in _SUFFIXES]
+    return " ".join(words) or None
+
+
+@lru_cache(maxsize=65_536)
+def _group(given: str) -> list[str]:
+    return sorted(n.upper() for n in nickname_group(given.lower()).split(";"))
+
+
+def _ok_or_none(found: object) -> str | None:
+    standardized = getattr(found, "standardized", None)
+    return standardized if getattr(found, "ok", False) and standardized else None
+
+
+@lru_cache(maxsize=262_144)
+def _dob(raw: str) -> str | None:
+    return _ok_or_none(standardize_birth_date(raw))
+
+
+@lru_cache(maxsize=262_144)
+def _ssn(raw: str) -> str | None:
+    found = _ok_or_none(standardize_ssn(raw))
+    return found.replace("-", "") if found else None  # an invalid SSN counts as missing
+
+
+@lru_cache(maxsize=262_144)
+def _identifier(raw: str) -> str | None:
+    text = match_text(raw)
+    return text.replace(" ", "") if text else None
+
+
+@lru_cache(maxsize=262_144)
+def _address(raw: str) -> str | None:
+    found = standardize_address(raw)
+    if found.ok and found.delivery_line:
+        return found.delivery_line
+    return match_text(raw)  # not a Pub 28 address (another country's): compared as text
+
+
+@lru_cache(maxsize=65_536)
+def _town(raw: str) -> str | None:
+    found = standardize_town(raw)
+    return found.standardized.upper() if found.ok and found.standardized else match_text(raw)
+
+
+def _zip(raw: str) -> str | None:
+    found = _ok_or_none(standardize_zip(raw))
+    return found[:5] if found else None
+
+
+def _phone(raw: str) -> str | None:
+    return _ok_or_none(standardize_phone(raw))
+
+
+def _email(raw: str) -> str | None:
+    found = _ok_or_none(standardize_email(raw))
+    return found.lower() if found else None
+
+
+def _sex(raw: str) -> str | None:
+    found = _ok_or_none(standardize_sex(raw))
+    return found if found in ("F", "M", "X") else None  # unknown is missing, not a value
+
+
+STANDARDIZERS: dict[str, Callable[[str], str | None]] = {
+    "first_name": _given,
+    "middle_name": lambda raw: (_given(raw) or "")[:1] or None,  # initials and names alike
+    "last_name": _family,
+    "suffix": match_text,
+    "date_of_birth": _dob,
+    "sex": _sex,
+    "ssn": _ssn,
+    "identifier": _identifier,
+    "address": _address,
+    "town": _town,
+    "zip": _zip,
+    "phone": _phone,
+    "email": _email,
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and the name its records carry (``source_dataset``)."""
+
+    path: Path
+    name: str
+
+
+def read_source(source: Source, id_column: str, mapping: Mapping) -> dict[str, list[str | None]]:
+    """The id column and each mapped attribute's raw text (joined columns), read as text."""
+    if not source.path.is_file():
+        raise InvalidInput(f"{source.path}: no such file.")
+    try:
+        relation = duckdb.read_csv(str(source.path), header=True, all_varchar=True)
+    except duckdb.Error as exc:
+        raise InvalidInput(f"{source.path}: not a readable CSV file ({exc}).") from exc
+    available = list(relation.columns)
+    if id_column not in available:
+        raise InvalidInput(
+            f"{source.path}: no id column {id_column!r}; the columns are {', '.join(available)}."
+        )
+    mapping.check_columns(available, str(source.path))
+    selected = [_quoted(id_column)] + [
+        "concat_ws(' ', " + ", ".join(_quoted(c) for c in columns) + ")"
+        for columns in mapping.columns.values()
+    ]
+    rows = relation.select(", ".join(selected)).fetchall()
+    ids = [r[0] for r in rows]
+    blank = next((n for n, value in enumerate(ids, start=2) if not (value or "").strip()), None)
+    if blank is not None:
+        raise InvalidInput(f"{source.path}, row {blank}: the id column {id_column!r} is empty.")
+    seen: set[str] = set()
+    for line, value in enumerate(ids, start=2):
+        if value in seen:
+            raise InvalidInput(f"{source.path}, row {line}: the id {value!r} appears twice.")
+        seen.add(value)
+    columns: dict[str, list[str | None]] = {"record_id": ids}
+    for index, attribute in enumerate(mapping.columns, start=1):
+        columns[attribute] = [r[index] or None for r in rows]
+    return columns
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def prepared_records(sources: list[Source], id_column: str, mapping: Mapping) -> pa.Table:
+    """Every source's records standardized, numbered ``unique_id`` from 1, in one table."""
+    batches: dict[str, list[object]] = {
+        "unique_id": [],
+        "source_dataset": [],
+        "record_id": [],
+        **{a: [] for a in mapping.attributes},
+    }
+    if "first_name" in mapping.columns:
+        batches["first_name_group"] = []
+    if "last_name" in mapping.columns:
+        batches["last_name_parts"] = []
+    next_id = 1
+    for source in sources:
+        raw = read_source(source, id_column, mapping)
+        count = len(raw["record_id"])
+        batches["unique_id"] += range(next_id, next_id + count)
+        next_id += count
+        batches["source_dataset"] += [source.name] * count
+        batches["record_id"] += raw["record_id"]
+        for attribute in mapping.attributes:
+            standardize = STANDARDIZERS[attribute]
+            values = [standardize(v) if v else None for v in raw[attribute]]
+            batches[attribute] += values
+            if attribute == "first_name":
+                batches["first_name_group"] += [_group(v) if v else None for v in values]
+            if attribute == "last_name":
+                batches["last_name_parts"] += [v.split(" ") if v else None for v in values]
+    if "first_name" in mapping.columns and "last_name" in mapping.columns:
+        batches["full_name"] = [
+            f"{f} {s}" if f and s else None
+            for f, s in zip(batches["first_name"], batches["last_name"], strict=True)
+        ]
+    types = {"unique_id": pa.int64(), "first_name_group": pa.list_(pa.string())}
+    types["last_name_parts"] = pa.list_(pa.string())
+    return pa.table(
+        {
+            name: pa.array(values, type=types.get(name, pa.string()))
+            for name, values in batches.items()
+        }
+    )
+
+
+def source_names(paths: list[Path]) -> list[Source]:
+    """Each file named by its file name; the same name twice gets its folder too."""
+    names = [p.name for p in paths]
+    return [Source(p, p.name if names.count(p.name) == 1 else str(p)) for p in paths]
+
+
+assert set(STANDARDIZERS) == set(ATTRIBUTES)
