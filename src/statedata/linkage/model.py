@@ -17,11 +17,19 @@ from splink.blocking_rule_library import CustomRule
 # says less than a rare one.
 
 
-def _name(column: str, *, group: str | None = None, parts: str | None = None) -> Any:
+def _name(
+    column: str,
+    *,
+    group: str | None = None,
+    parts: str | None = None,
+    reversed_with: str | None = None,
+) -> Any:
     levels: list[Any] = [
         cll.NullLevel(column),
         cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
     ]
+    if reversed_with is not None:  # given and family names written in each other's place
+        levels.append(cll.ColumnsReversedLevel(column, reversed_with, symmetrical=True))
     if group is not None:
         levels.append(cll.ArrayIntersectLevel(group, min_intersection=1))
     levels += [
@@ -57,21 +65,33 @@ def _date_of_birth() -> Any:
     )
 
 
-def _code(column: str, *, typos: int = 1) -> Any:
-    levels: list[Any] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
+def _same_home() -> Any:
+    """When the street addresses agree, so do town and ZIP for everyone living there (twins,
+    spouses): the level is fixed at no weight, so that one home is not counted three times."""
+    return cll.CustomLevel("address_l = address_r", "same address (counted there)").configure(
+        m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True
+    )
+
+
+def _code(column: str, *, typos: int = 1, within_address: bool = False) -> Any:
+    levels: list[Any] = [cll.NullLevel(column)]
+    if within_address:
+        levels.append(_same_home())
+    levels.append(cll.ExactMatchLevel(column))
     if typos:
         levels.append(cll.DamerauLevenshteinLevel(column, typos))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
 
 
-def _text(column: str, *, tf: bool = False) -> Any:
+def _text(column: str, *, tf: bool = False, within_address: bool = False) -> Any:
     exact: Any = cll.ExactMatchLevel(column)
     if tf:
         exact = exact.configure(tf_adjustment_column=column)
     return cl.CustomComparison(
         [
             cll.NullLevel(column),
+            *([_same_home()] if within_address else []),
             exact,
             cll.JaroWinklerLevel(column, 0.9),
             cll.JaroWinklerLevel(column, 0.75),
@@ -152,10 +172,11 @@ def comparisons_for(attributes: list[str]) -> list[Any]:
             found.append(_code(identifier, typos=2 if identifier == "ssn" else 1))
     if "address" in chosen:
         found.append(_text("address"))
+    within = "address" in chosen
     if "town" in chosen:
-        found.append(_text("town", tf=True))
+        found.append(_text("town", tf=True, within_address=within))
     if "zip" in chosen:
-        found.append(_code("zip"))
+        found.append(_code("zip", within_address=within))
     if "email" in chosen:
         found.append(_code("email"))
     return found

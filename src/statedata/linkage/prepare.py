@@ -21,7 +21,7 @@ from statedata.core.errors import InvalidInput
 from statedata.linkage.attributes import ATTRIBUTES, Mapping
 from statedata.standards.address import standardize_address
 from statedata.standards.codes import standardize_email, standardize_sex, standardize_zip
-from statedata.standards.dates import standardize_birth_date
+from statedata.standards.dates import standardize_birth_date, standardize_date
 from statedata.standards.names import nickname_group
 from statedata.standards.phone import standardize_phone
 from statedata.standards.ssn import standardize_ssn
@@ -68,7 +68,9 @@ def _ok_or_none(found: object) -> str | None:
 
 @lru_cache(maxsize=262_144)
 def _dob(raw: str) -> str | None:
-    return _ok_or_none(standardize_birth_date(raw))
+    # A well-formed date a quality check would flag as implausible (born 130 years ago) is
+    # still evidence that two records agree.
+    return _ok_or_none(standardize_birth_date(raw)) or _ok_or_none(standardize_date(raw))
 
 
 @lru_cache(maxsize=262_144)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -47,6 +48,35 @@ def _quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
+M_FLOOR = 1e-5  # no level is taken to be impossible among matches: data has errors
+
+
+def _train_by_em(linker: Linker, rule: Any) -> None:
+    """One EM session under ``rule``; a failed one leaves the model as it was.
+
+    Splink 5.0 takes the comparisons a session does not train out of the linker's own model and
+    puts the trained model back only on success; when a level's m underflows to 0 the session
+    fails and the model is left without those comparisons. The model is kept aside and
+    restored, and m values are kept off zero so that one session's certainty does not make the
+    next session's arithmetic underflow.
+    """
+    settings = linker._settings_obj  # the one place that reaches into Splink
+    kept = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    except ValueError as exc:
+        settings.core_model_settings = kept
+        sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+        log.warning("training under %s skipped: %s", sql, exc)
+    for comparison in settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            m = level._m_probability  # None and "not observed" stay
+            if isinstance(m, float) and m < M_FLOOR:
+                level.m_probability = M_FLOOR
+
+
 def link_sources(
     sources: list[Source],
     *,
@@ -73,14 +103,7 @@ def link_sources(
         )
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
     for rule in training_rules(attributes):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception as exc:  # too few pairs under this rule: the other rules train
-            log.warning(
-                "training under %s skipped: %s",
-                rule.get_blocking_rule("duckdb").blocking_rule_sql,
-                exc,
-            )
+        _train_by_em(linker, rule)
     say("scoring pairs")
     predictions = linker.inference.predict(threshold_match_probability=CANDIDATE_FLOOR)
     pairs = predictions.as_duckdbpyrelation().count("*").fetchall()[0]
