@@ -61,8 +61,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Two workers: the suite is mostly waiting on DuckDB, PostgreSQL and the browser, and each worker
+# starts its own PostgreSQL cluster and browser, so they never share state.
 unit: setup $(SYSTEM_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Regenerate the documents that are generated from the code (a test fails when they drift).
 docs: setup
