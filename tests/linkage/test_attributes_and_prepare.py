@@ -93,14 +93,32 @@ def test_bad_sources_are_refused_with_file_row_and_column(tmp_path: Path) -> Non
         prepared_records([Source(tmp_path / "none.csv", "none")], "id", mapping)
     with pytest.raises(InvalidInput, match="no id column 'rid'; the columns are id, last"):
         prepared_records([Source(ok, "ok")], "rid", mapping)
-    with pytest.raises(InvalidInput, match="no column 'surname' for last_name"):
+    with pytest.raises(InvalidInput, match="--map last_name=surname: no file has this column"):
         prepared_records([Source(ok, "ok")], "id", parse_mapping(["last_name=surname"]))
+    half = parse_mapping(["last_name=last", "address=number+street"])
+    partly = _write(tmp_path / "partly.csv", "id,last,number\n1,Smith,12\n")
+    with pytest.raises(InvalidInput, match=r"partly\.csv: no column 'street' for address"):
+        prepared_records([Source(partly, "partly")], "id", half)
     twice = _write(tmp_path / "twice.csv", "id,last\n1,Smith\n2,Jones\n1,Lee\n")
     with pytest.raises(InvalidInput, match=r"twice.csv, row 4: the id '1' appears twice"):
         prepared_records([Source(twice, "twice")], "id", mapping)
     blank = _write(tmp_path / "blank.csv", "id,last\n1,Smith\n,Jones\n")
     with pytest.raises(InvalidInput, match=r"blank.csv, row 3: the id column 'id' is empty"):
         prepared_records([Source(blank, "blank")], "id", mapping)
+
+
+def test_a_source_without_an_attributes_columns_has_it_missing_and_is_told(
+    tmp_path: Path,
+) -> None:
+    dss = _write(tmp_path / "dss.csv", "id,last,street\n1,Smith,12 Main St\n")
+    births = _write(tmp_path / "births.csv", "id,last\nB1,Smith\n")
+    told: list[str] = []
+    mapping = parse_mapping(["last_name=last", "address=street"])
+    rows = prepared_records(
+        [Source(dss, "dss.csv"), Source(births, "births.csv")], "id", mapping, notice=told.append
+    ).to_pylist()
+    assert [(r["record_id"], r["address"]) for r in rows] == [("1", "12 MAIN ST"), ("B1", None)]
+    assert told == ["births.csv: no address column; its records have none"]
 
 
 def test_sources_are_named_by_file_and_by_path_when_names_collide(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_bad_input_ends_with_one_line_that_names_it(tmp_path: Path) -> None:
     out = str(tmp_path / "out.csv")
     cases = [
         (["--map", "surname=last"], "'surname' is not an attribute"),
-        (["--map", "last_name=family"], "no column 'family' for last_name"),
+        (["--map", "last_name=family"], "--map last_name=family: no file has this column"),
         (["--map", "last_name"], "write attribute=column"),
     ]
     for extra, message in cases:

@@ -16,7 +16,7 @@ PERSON = "record_id, first_name, middle_name, last_name, name_suffix, date_of_bi
 SOURCES = {
     "dss_enrollments": ("dss.csv", "street_address, town, zip"),
     "dmv_licenses": ("dmv.csv", "street_address, town, zip"),
-    "dph_births": ("births.csv", "NULL AS street_address, birth_town AS town, NULL AS zip"),
+    "dph_births": ("births.csv", "birth_town AS town"),  # no address or ZIP: missing
 }
 MAPPING = [
     "first_name=first_name",

@@ -34,15 +34,23 @@ class Mapping:
     def attributes(self) -> list[str]:
         return [a for a in ATTRIBUTES if a in self.columns]
 
-    def check_columns(self, available: list[str], where: str) -> None:
-        """Refuse a mapping that names a column the source does not have."""
+    def absent_in(self, available: list[str], where: str) -> list[str]:
+        """The attributes none of whose columns this source has (missing for its records).
+
+        An attribute whose columns the source has only some of is refused: a half-joined
+        address would compare as a different address.
+        """
+        absent = []
         for attribute, columns in self.columns.items():
-            for column in columns:
-                if column not in available:
-                    raise InvalidInput(
-                        f"{where}: no column {column!r} for {attribute}; the columns are "
-                        f"{', '.join(available)}."
-                    )
+            missing = [c for c in columns if c not in available]
+            if len(missing) == len(columns):
+                absent.append(attribute)
+            elif missing:
+                raise InvalidInput(
+                    f"{where}: no column {missing[0]!r} for {attribute}; the columns are "
+                    f"{', '.join(available)}."
+                )
+        return absent
 
 
 def parse_mapping(pairs: list[str]) -> Mapping:

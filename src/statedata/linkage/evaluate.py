@@ -11,9 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from statedata.core.errors import InvalidInput
+from statedata.linkage.prepare import open_csv
 
 Key = tuple[str, str]  # (source_file or "", record_id)
 
@@ -76,12 +75,7 @@ def score(truth: dict[Key, str], predicted: dict[Key, str]) -> Scores:
 
 def read_labels(path: Path, label_column: str, *, with_source: bool) -> dict[Key, str]:
     """``record_id`` (and ``source_file`` when both files have it) to the label column."""
-    if not path.is_file():
-        raise InvalidInput(f"{path}: no such file.")
-    try:
-        relation = duckdb.read_csv(str(path), header=True, all_varchar=True)
-    except duckdb.Error as exc:
-        raise InvalidInput(f"{path}: not a readable CSV file ({exc}).") from exc
+    relation = open_csv(path)
     needed = ["record_id", label_column] + (["source_file"] if with_source else [])
     absent = [c for c in needed if c not in relation.columns]
     if absent:
@@ -102,12 +96,7 @@ def read_labels(path: Path, label_column: str, *, with_source: bool) -> dict[Key
 
 
 def _columns(path: Path) -> list[str]:
-    if not path.is_file():
-        raise InvalidInput(f"{path}: no such file.")
-    try:
-        return list(duckdb.read_csv(str(path), header=True, all_varchar=True).columns)
-    except duckdb.Error as exc:
-        raise InvalidInput(f"{path}: not a readable CSV file ({exc}).") from exc
+    return list(open_csv(path).columns)
 
 
 def evaluate_files(truth_path: Path, clusters_path: Path) -> Scores:

@@ -143,23 +143,36 @@ class Source:
     name: str
 
 
-def read_source(source: Source, id_column: str, mapping: Mapping) -> dict[str, list[str | None]]:
-    """The id column and each mapped attribute's raw text (joined columns), read as text."""
-    if not source.path.is_file():
-        raise InvalidInput(f"{source.path}: no such file.")
+def open_csv(path: Path) -> duckdb.DuckDBPyRelation:
+    """A CSV file read as text in every column, or a clear error naming the file."""
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file.")
     try:
-        relation = duckdb.read_csv(str(source.path), header=True, all_varchar=True)
+        return duckdb.read_csv(str(path), header=True, all_varchar=True)
     except duckdb.Error as exc:
-        raise InvalidInput(f"{source.path}: not a readable CSV file ({exc}).") from exc
+        raise InvalidInput(f"{path}: not a readable CSV file ({exc}).") from exc
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """A source's record ids and each attribute's raw text; None for an attribute it lacks."""
+
+    record_ids: list[str]
+    values: dict[str, list[str | None] | None]
+
+
+def read_source(source: Source, id_column: str, mapping: Mapping) -> RawSource:
+    """The id column and each mapped attribute's raw text (joined columns), read as text."""
+    relation = open_csv(source.path)
     available = list(relation.columns)
     if id_column not in available:
         raise InvalidInput(
             f"{source.path}: no id column {id_column!r}; the columns are {', '.join(available)}."
         )
-    mapping.check_columns(available, str(source.path))
+    absent = set(mapping.absent_in(available, str(source.path)))
+    present = [a for a in mapping.columns if a not in absent]
     selected = [_quoted(id_column)] + [
-        "concat_ws(' ', " + ", ".join(_quoted(c) for c in columns) + ")"
-        for columns in mapping.columns.values()
+        "concat_ws(' ', " + ", ".join(_quoted(c) for c in mapping.columns[a]) + ")" for a in present
     ]
     rows = relation.select(", ".join(selected)).fetchall()
     ids = [r[0] for r in rows]
@@ -171,18 +184,37 @@ def read_source(source: Source, id_column: str, mapping: Mapping) -> dict[str, l
         if value in seen:
             raise InvalidInput(f"{source.path}, row {line}: the id {value!r} appears twice.")
         seen.add(value)
-    columns: dict[str, list[str | None]] = {"record_id": ids}
-    for index, attribute in enumerate(mapping.columns, start=1):
-        columns[attribute] = [r[index] or None for r in rows]
-    return columns
+    values: dict[str, list[str | None] | None] = dict.fromkeys(absent)
+    for index, attribute in enumerate(present, start=1):
+        values[attribute] = [r[index] or None for r in rows]
+    return RawSource(ids, values)
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def prepared_records(sources: list[Source], id_column: str, mapping: Mapping) -> pa.Table:
-    """Every source's records standardized, numbered ``unique_id`` from 1, in one table."""
+def prepared_records(
+    sources: list[Source],
+    id_column: str,
+    mapping: Mapping,
+    notice: Callable[[str], None] | None = None,
+) -> pa.Table:
+    """Every source's records standardized, numbered ``unique_id`` from 1, in one table.
+
+    A source without an attribute's columns has it missing (``notice`` is told); an attribute
+    no source has is refused, since it is almost surely a misspelt column.
+    """
+    raws = [read_source(source, id_column, mapping) for source in sources]
+    for attribute in mapping.attributes:
+        lacking = [
+            s.name for s, raw in zip(sources, raws, strict=True) if raw.values[attribute] is None
+        ]
+        if len(lacking) == len(sources):
+            columns = "+".join(mapping.columns[attribute])
+            raise InvalidInput(f"--map {attribute}={columns}: no file has this column.")
+        if lacking and notice is not None:
+            notice(f"{', '.join(lacking)}: no {attribute} column; its records have none")
     batches: dict[str, list[object]] = {
         "unique_id": [],
         "source_dataset": [],
@@ -194,16 +226,16 @@ def prepared_records(sources: list[Source], id_column: str, mapping: Mapping) ->
     if "last_name" in mapping.columns:
         batches["last_name_parts"] = []
     next_id = 1
-    for source in sources:
-        raw = read_source(source, id_column, mapping)
-        count = len(raw["record_id"])
+    for source, raw in zip(sources, raws, strict=True):
+        count = len(raw.record_ids)
         batches["unique_id"] += range(next_id, next_id + count)
         next_id += count
         batches["source_dataset"] += [source.name] * count
-        batches["record_id"] += raw["record_id"]
+        batches["record_id"] += raw.record_ids
         for attribute in mapping.attributes:
             standardize = STANDARDIZERS[attribute]
-            values = [standardize(v) if v else None for v in raw[attribute]]
+            column = raw.values[attribute]
+            values = [standardize(v) if v else None for v in column] if column else [None] * count
             batches[attribute] += values
             if attribute == "first_name":
                 batches["first_name_group"] += [_group(v) if v else None for v in values]

@@ -45,7 +45,9 @@ class LinkResult:
 
 
 def _quiet_splink() -> None:
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    # Its warnings (a level not seen in one training session) are about its own workings; the
+    # run reports what a person can act on.
+    logging.getLogger("splink").setLevel(logging.ERROR)
 
 
 M_FLOOR = 1e-5  # no level is taken to be impossible among matches: data has errors
@@ -88,7 +90,7 @@ def link_sources(
     """Link the records of every source (and deduplicate within each) with the default model."""
     say = progress or (lambda _message: None)
     say("standardizing")
-    records = prepared_records(sources, id_column, mapping)
+    records = prepared_records(sources, id_column, mapping, notice=say)
     attributes = mapping.attributes
     _quiet_splink()
     api = DuckDBAPI()
