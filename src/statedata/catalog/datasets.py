@@ -81,6 +81,12 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     return visible_clause(dataset_visibility(actor))
 
 
+def store_dictionary(dataset: Dataset, fields: list[dict[str, Any]]) -> None:
+    """Set the dataset's dictionary; every write goes through here, so that a column standardized
+    from a personal one is always as personal (``ssn_std`` as ``ssn``), whatever was asked."""
+    dataset.dictionary = with_inherited_pii(fields)
+
+
 def grouped_by_agency(datasets: Iterable[Dataset]) -> list[tuple[Agency, list[Dataset]]]:
     """The datasets of each agency, in their order, agencies by name (for statewide views)."""
     grouped: dict[int, tuple[Agency, list[Dataset]]] = {}
@@ -270,9 +276,7 @@ def update_dictionary(
 ) -> Dataset:
     """Edit the dictionary's descriptions, constraints, PII categories and standard elements."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
-    # A column standardized from a personal one is as personal (ssn_std as ssn), whatever the
-    # form said for it.
-    dataset.dictionary = with_inherited_pii(edited_fields(dataset.dictionary, fields))
+    store_dictionary(dataset, edited_fields(dataset.dictionary, fields))
     if primary_key is not None:
         dataset.primary_key = checked_primary_key(dataset.dictionary, primary_key)
     record_event(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import RESOURCE_TYPE, get_dataset_for_edit
+from statedata.catalog.datasets import RESOURCE_TYPE, get_dataset_for_edit, store_dictionary
 from statedata.catalog.models import Dataset, PiiFinding
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
@@ -26,7 +26,7 @@ from statedata.identity.actor import Actor
 from statedata.identity.policy import Classification
 from statedata.query.engine import engine_for
 from statedata.query.soql import quoted
-from statedata.standards.columns import tagged_columns, with_inherited_pii
+from statedata.standards.columns import tagged_columns
 from statedata.standards.pii import suggest
 from statedata.storage.schema import Column
 
@@ -57,7 +57,7 @@ def propose_pii(
     """Propose what the first rows of a stored version suggest; returns the new proposals.
 
     Columns a load added beside a tagged one (``ssn_std``) are not proposed: they share their
-    raw column's category (:func:`with_inherited_pii`).
+    raw column's category (:func:`datasets.store_dictionary`).
     """
     added = {
         name
@@ -139,7 +139,7 @@ def decide_finding(
         for field in fields:
             if field["name"] == finding.column_name:
                 field["piiCategory"] = finding.category
-        dataset.dictionary = with_inherited_pii(fields)
+        store_dictionary(dataset, fields)
         if dataset.classification == Classification.PUBLIC.value:
             dataset.classification = Classification.CONFIDENTIAL.value
             detail["classification"] = "public -> confidential"

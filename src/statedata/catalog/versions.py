@@ -20,6 +20,7 @@ from statedata.catalog.datasets import (
     get_dataset,
     get_dataset_for_edit,
     resource_of,
+    store_dictionary,
 )
 from statedata.catalog.dictionary import checked_primary_key, synced_fields
 from statedata.catalog.models import Dataset, DatasetVersion, Upload
@@ -36,7 +37,7 @@ from statedata.identity.models import User
 from statedata.identity.policy import Action, authorize, decide
 from statedata.identity.users import actor_for
 from statedata.quality.reports import blocking_summary, check_stored_version, save_report
-from statedata.standards.columns import standardized_reader, tagged_columns, with_inherited_pii
+from statedata.standards.columns import standardized_reader, tagged_columns
 from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
@@ -342,7 +343,7 @@ def record_version(
     dataset.current_version = version.number
     dataset.row_count = stored.rows
     dataset.data_modified_at = utcnow()
-    dataset.dictionary = with_inherited_pii(synced_fields(dataset.dictionary, stored.columns))
+    store_dictionary(dataset, synced_fields(dataset.dictionary, stored.columns))
     if primary_key is not None:
         dataset.primary_key = checked_primary_key(dataset.dictionary, primary_key)
     if upload is not None:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from statedata.core.errors import InvalidInput
 from statedata.linkage.prepare import open_csv
 
@@ -73,9 +75,10 @@ def score(truth: dict[Key, str], predicted: dict[Key, str]) -> Scores:
     )
 
 
-def read_labels(path: Path, label_column: str, *, with_source: bool) -> dict[Key, str]:
+def read_labels(
+    path: Path, relation: duckdb.DuckDBPyRelation, label_column: str, *, with_source: bool
+) -> dict[Key, str]:
     """``record_id`` (and ``source_file`` when both files have it) to the label column."""
-    relation = open_csv(path)
     needed = ["record_id", label_column] + (["source_file"] if with_source else [])
     absent = [c for c in needed if c not in relation.columns]
     if absent:
@@ -95,13 +98,10 @@ def read_labels(path: Path, label_column: str, *, with_source: bool) -> dict[Key
     return labels
 
 
-def _columns(path: Path) -> list[str]:
-    return list(open_csv(path).columns)
-
-
 def evaluate_files(truth_path: Path, clusters_path: Path) -> Scores:
     """Scores of ``clusters.csv`` (person_id) against ``truth.csv`` (entity_id)."""
-    with_source = "source_file" in _columns(truth_path) and "source_file" in _columns(clusters_path)
-    truth = read_labels(truth_path, "entity_id", with_source=with_source)
-    predicted = read_labels(clusters_path, "person_id", with_source=with_source)
+    truth_csv, clusters_csv = open_csv(truth_path), open_csv(clusters_path)
+    with_source = "source_file" in truth_csv.columns and "source_file" in clusters_csv.columns
+    truth = read_labels(truth_path, truth_csv, "entity_id", with_source=with_source)
+    predicted = read_labels(clusters_path, clusters_csv, "person_id", with_source=with_source)
     return score(truth, predicted)
