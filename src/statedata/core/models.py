@@ -9,6 +9,15 @@ from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
 from statedata.core.outbox import OutboxMessage
 from statedata.identity.models import Agency, ApiToken, User, WebSession
+from statedata.linkage.models import (
+    LinkageModel,
+    LinkageRun,
+    MatchDecision,
+    Person,
+    PersonEvent,
+    PersonRecord,
+    ScoredPair,
+)
 from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
 
@@ -24,8 +33,15 @@ __all__ = [
     "InstanceFact",
     "InventorySubmission",
     "Job",
+    "LinkageModel",
+    "LinkageRun",
+    "MatchDecision",
     "OutboxMessage",
+    "Person",
+    "PersonEvent",
+    "PersonRecord",
     "SavedQuery",
+    "ScoredPair",
     "Upload",
     "User",
     "VersionReport",

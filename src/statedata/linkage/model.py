@@ -65,33 +65,75 @@ def _date_of_birth() -> Any:
     )
 
 
-def _same_home() -> Any:
-    """When the street addresses agree, so do town and ZIP for everyone living there (twins,
-    spouses): the level is fixed at no weight, so that one home is not counted three times."""
-    return cll.CustomLevel("address_l = address_r", "same address (counted there)").configure(
-        m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True
-    )
+def _tf(level: Any, town: bool) -> Any:
+    # A rare town (Lemon Tree Passage, Bozrah) says more than Hartford.
+    return level.configure(tf_adjustment_column="town") if town else level
 
 
-def _code(column: str, *, typos: int = 1, within_address: bool = False) -> Any:
-    levels: list[Any] = [cll.NullLevel(column)]
-    if within_address:
-        levels.append(_same_home())
-    levels.append(cll.ExactMatchLevel(column))
+def _residence(*, town: bool, zip_code: bool) -> Any:
+    """Street address, town and ZIP as one comparison: a person who moved disagrees on all
+    three at once, and twins or spouses agree on all three, so scoring them apart would count
+    one fact three times."""
+    a_l, a_r = "address_l", "address_r"
+    nulls = [f"({a_l} IS NULL OR {a_r} IS NULL)"]
+    if town:
+        nulls.append("(town_l IS NULL OR town_r IS NULL)")
+    if zip_code:
+        nulls.append("(zip_l IS NULL OR zip_r IS NULL)")
+    near = {
+        "zip": "damerau_levenshtein(zip_l, zip_r) <= 1",
+        "town": "jaro_winkler_similarity(town_l, town_r) >= 0.9",
+    }
+    area = [c for c, has in (("zip", zip_code), ("town", town)) if has]
+    same_area = " AND ".join(f"{c}_l = {c}_r" for c in area)
+    near_area = " AND ".join(near[c] for c in area)
+    alike = f"jaro_winkler_similarity({a_l}, {a_r}) >= 0.9"
+    levels: list[Any] = [
+        cll.CustomLevel(" AND ".join(nulls), "no place").configure(is_null_level=True)
+    ]
+    # Levels for the parts agreeing together and apart: when a person moves they change
+    # together; when a clerk mistypes one, the others still agree.
+    if area:
+        levels.append(cll.CustomLevel(f"{a_l} = {a_r} AND {same_area}", "same home"))
+    levels.append(cll.ExactMatchLevel("address"))
+    if area:
+        levels.append(cll.CustomLevel(f"{alike} AND {near_area}", "address and area alike"))
+    levels.append(cll.CustomLevel(alike, "address alike"))
+    if len(area) == 2:
+        levels.append(cll.CustomLevel(same_area, "same ZIP and town"))
+        levels.append(cll.CustomLevel(near_area, "ZIP and town alike"))
+    for column in area:
+        levels.append(cll.CustomLevel(f"{column}_l = {column}_r", f"same {column}"))
+    for column in area:
+        levels.append(cll.CustomLevel(near[column], f"{column} alike"))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name="residence")
+
+
+def _code(column: str, *, typos: int = 1) -> Any:
+    levels: list[Any] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
     if typos:
         levels.append(cll.DamerauLevenshteinLevel(column, typos))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
 
 
-def _text(column: str, *, tf: bool = False, within_address: bool = False) -> Any:
+def _same_home() -> Any:
+    """When the street addresses agree, so does the town for everyone living there (twins,
+    spouses): the level is fixed at no weight, since the address comparison counted it."""
+    return cll.CustomLevel("address_l = address_r", "same address (counted there)").configure(
+        m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True
+    )
+
+
+def _text(column: str, *, tf: bool = False, home_first: bool = False) -> Any:
     exact: Any = cll.ExactMatchLevel(column)
     if tf:
         exact = exact.configure(tf_adjustment_column=column)
     return cl.CustomComparison(
         [
             cll.NullLevel(column),
-            *([_same_home()] if within_address else []),
+            *([_same_home()] if home_first else []),
             exact,
             cll.JaroWinklerLevel(column, 0.9),
             cll.JaroWinklerLevel(column, 0.75),
@@ -171,12 +213,14 @@ def comparisons_for(attributes: list[str]) -> list[Any]:
         if identifier in chosen:
             found.append(_code(identifier, typos=2 if identifier == "ssn" else 1))
     if "address" in chosen:
-        found.append(_text("address"))
-    within = "address" in chosen
-    if "town" in chosen:
-        found.append(_text("town", tf=True, within_address=within))
-    if "zip" in chosen:
-        found.append(_code("zip", within_address=within))
+        found.append(_residence(town=False, zip_code="zip" in chosen))
+        if "town" in chosen:
+            found.append(_text("town", tf=True, home_first=True))
+    else:
+        if "town" in chosen:
+            found.append(_text("town", tf=True))
+        if "zip" in chosen:
+            found.append(_code("zip"))
     if "email" in chosen:
         found.append(_code("email"))
     return found

@@ -215,39 +215,55 @@ def prepared_records(
             raise InvalidInput(f"--map {attribute}={columns}: no file has this column.")
         if lacking and notice is not None:
             notice(f"{', '.join(lacking)}: no {attribute} column; its records have none")
+    named = [(source.name, raw) for source, raw in zip(sources, raws, strict=True)]
+    return standardized_records(named, mapping.attributes)
+
+
+def standardized_records(
+    named: list[tuple[str, RawSource]], attributes: list[str], first_id: int = 1
+) -> pa.Table:
+    """Each named source's raw records standardized into one table, numbered from
+    ``first_id``, with the columns the comparisons read besides the attributes."""
     batches: dict[str, list[object]] = {
         "unique_id": [],
         "source_dataset": [],
         "record_id": [],
-        **{a: [] for a in mapping.attributes},
+        **{a: [] for a in attributes},
     }
-    if "first_name" in mapping.columns:
-        batches["first_name_group"] = []
-    if "last_name" in mapping.columns:
-        batches["last_name_parts"] = []
-    next_id = 1
-    for source, raw in zip(sources, raws, strict=True):
+    next_id = first_id
+    for name, raw in named:
         count = len(raw.record_ids)
         batches["unique_id"] += range(next_id, next_id + count)
         next_id += count
-        batches["source_dataset"] += [source.name] * count
+        batches["source_dataset"] += [name] * count
         batches["record_id"] += raw.record_ids
-        for attribute in mapping.attributes:
+        for attribute in attributes:
             standardize = STANDARDIZERS[attribute]
-            column = raw.values[attribute]
+            column = raw.values.get(attribute)
             values = [standardize(v) if v else None for v in column] if column else [None] * count
             batches[attribute] += values
-            if attribute == "first_name":
-                batches["first_name_group"] += [_group(v) if v else None for v in values]
-            if attribute == "last_name":
-                batches["last_name_parts"] += [v.split(" ") if v else None for v in values]
-    if "first_name" in mapping.columns and "last_name" in mapping.columns:
+    return with_comparison_columns(batches)
+
+
+def with_comparison_columns(batches: dict[str, list[object]]) -> pa.Table:
+    """The standardized columns plus what the comparisons derive from them: the given name's
+    nickname group, the family name's parts and the full name."""
+    types = {"unique_id": pa.int64()}
+    if "first_name" in batches:
+        batches["first_name_group"] = [
+            _group(v) if isinstance(v, str) else None for v in batches["first_name"]
+        ]
+        types["first_name_group"] = pa.list_(pa.string())
+    if "last_name" in batches:
+        batches["last_name_parts"] = [
+            v.split(" ") if isinstance(v, str) else None for v in batches["last_name"]
+        ]
+        types["last_name_parts"] = pa.list_(pa.string())
+    if "first_name" in batches and "last_name" in batches:
         batches["full_name"] = [
             f"{f} {s}" if f and s else None
             for f, s in zip(batches["first_name"], batches["last_name"], strict=True)
         ]
-    types = {"unique_id": pa.int64(), "first_name_group": pa.list_(pa.string())}
-    types["last_name_parts"] = pa.list_(pa.string())
     return pa.table(
         {
             name: pa.array(values, type=types.get(name, pa.string()))

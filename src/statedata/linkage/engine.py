@@ -1,0 +1,127 @@
+"""Splink behind plain functions: train a model, and score pairs with a trained one.
+
+Records come in as an Arrow table of standardized records keyed by ``unique_id`` (see
+``prepare``); pairs go out as an Arrow table with ``unique_id_l < unique_id_r``, the match
+probability and weight, and the level each comparison reached (``gamma_<comparison>``). A
+trained model is Splink's own settings dictionary, kept as it is so that any version can be
+loaded again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from statedata.linkage.model import default_settings, deterministic_rules, training_rules
+
+log = logging.getLogger(__name__)
+
+# Matches are rare among all pairs; a record-level recall of 0.7 for the strict rules is
+# Splink's documented rule of thumb for data of ordinary quality.
+DETERMINISTIC_RECALL = 0.7
+CANDIDATE_FLOOR = 0.01  # pairs below this probability are not kept
+U_SAMPLE_PAIRS = 1e6
+M_FLOOR = 1e-5  # no level is taken to be impossible among matches: data has errors
+
+
+def quiet_splink() -> None:
+    # Its warnings (a level not seen in one training session) are about its own workings; the
+    # caller reports what a person can act on.
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _train_by_em(linker: Linker, rule: Any) -> None:
+    """One EM session under ``rule``; a failed one leaves the model as it was.
+
+    Splink 5.0 takes the comparisons a session does not train out of the linker's own model and
+    puts the trained model back only on success; when a level's m underflows to 0 the session
+    fails and the model is left without those comparisons. The model is kept aside and
+    restored, and m values are kept off zero so that one session's certainty does not make the
+    next session's arithmetic underflow.
+    """
+    settings = linker._settings_obj  # the one place that reaches into Splink
+    kept = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    except ValueError as exc:
+        settings.core_model_settings = kept
+        sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+        log.warning("training under %s skipped: %s", sql, exc)
+    for comparison in settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            m = level._m_probability  # None and "not observed" stay
+            if isinstance(m, float) and m < M_FLOOR:
+                level.m_probability = M_FLOOR
+
+
+def trained_linker(records: pa.Table, attributes: list[str]) -> Linker:
+    """A linker over ``records`` with the default model for ``attributes``, trained on them:
+    λ from strict rules, u from sampled pairs, m by EM under each training rule."""
+    quiet_splink()
+    api = DuckDBAPI()
+    table = api.register(records, table_name="statedata_records")
+    # One table of every source: deduplicating it links across sources and within each.
+    linker = Linker(table, default_settings(attributes, link_type="dedupe_only"), log_level=None)
+    rules = deterministic_rules(attributes)
+    if rules:
+        linker.training.estimate_probability_two_random_records_match(
+            rules, recall=DETERMINISTIC_RECALL
+        )
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+    for rule in training_rules(attributes):
+        _train_by_em(linker, rule)
+    return linker
+
+
+def model_of(linker: Linker) -> dict[str, Any]:
+    return linker.misc.save_model_to_json()
+
+
+def linker_for(records: pa.Table, model: dict[str, Any]) -> Linker:
+    """A linker over ``records`` with a trained ``model`` (no training)."""
+    quiet_splink()
+    api = DuckDBAPI()
+    table = api.register(records, table_name="statedata_records")
+    return Linker(table, model, log_level=None)
+
+
+def _pairs(predictions: Any) -> pa.Table:
+    relation = predictions.as_duckdbpyrelation()
+    gammas = [c for c in relation.columns if c.startswith("gamma_")]
+    ordered = (
+        "least(unique_id_l, unique_id_r) AS unique_id_l, "
+        "greatest(unique_id_l, unique_id_r) AS unique_id_r, "
+        "match_probability, match_weight" + "".join(f", {g}" for g in gammas)
+    )
+    return relation.select(ordered).to_arrow_table()
+
+
+def score_all(linker: Linker, floor: float = CANDIDATE_FLOOR) -> pa.Table:
+    """Every candidate pair of the linker's records at or above ``floor``."""
+    return _pairs(linker.inference.predict(threshold_match_probability=floor))
+
+
+def score_new(
+    linker: Linker, existing: pa.Table, new: pa.Table, floor: float = CANDIDATE_FLOOR
+) -> pa.Table:
+    """Pairs of ``new`` records with ``existing`` ones and with each other, leaving pairs of
+    existing records alone (an incremental load does not re-score the population).
+
+    The linker is over every record (existing and new), so that term frequencies are the
+    whole index's.
+    """
+    api = linker._db_api
+    for column in linker._settings_obj._term_frequency_columns:
+        linker.table_management.compute_tf_table(column.name)
+    left = api.register(existing, table_name="statedata_existing")
+    right = api.register(new, table_name="statedata_new")
+    between = _pairs(
+        linker.inference.predict_between(left, right, threshold_match_probability=floor)
+    )
+    within = _pairs(linker.inference.predict_within(right, threshold_match_probability=floor))
+    return pa.concat_tables([between, within.cast(between.schema)])

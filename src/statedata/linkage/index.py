@@ -1,0 +1,679 @@
+"""The person index: loading sources into it, re-running it, and stewards' decisions.
+
+A load standardizes a source's records, keeps the new and changed ones, scores only those
+(against the index and among themselves; pairs of records already in the index keep their
+scores), and regroups only the persons they touch. Persons keep their IDs by
+``stable_ids.reconcile``; every change is written to the person history. Decisions ("same
+person", "not the same") are kept and bind every later regrouping.
+
+The first load trains the model on what it loads; ``retrain`` makes a new version from the
+whole index, and ``rerun`` scores every pair again with the current version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pyarrow as pa
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from statedata.core.db import utcnow
+from statedata.core.errors import InvalidInput, NotFound
+from statedata.linkage.attributes import ATTRIBUTES
+from statedata.linkage.clustering import cluster, contradiction
+from statedata.linkage.models import (
+    LinkageModel,
+    LinkageRun,
+    MatchDecision,
+    Person,
+    PersonEvent,
+    PersonRecord,
+    ScoredPair,
+)
+from statedata.linkage.prepare import RawSource, standardized_records, with_comparison_columns
+from statedata.linkage.stable_ids import Reconciled, reconcile
+
+T = TypeVar("T")
+MATCH_THRESHOLD = 0.9  # pairs at or above it join the same person
+_CHUNK = 500  # ids per IN list
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def fingerprint(raw: dict[str, str | None]) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    record_id: str
+    raw: dict[str, str | None]  # attribute -> the source's text
+
+
+def incoming(raw: RawSource) -> list[IncomingRecord]:
+    """A source read with ``prepare.read_source`` as one record per row."""
+    present = {a: v for a, v in raw.values.items() if v is not None}
+    return [
+        IncomingRecord(rid, {a: values[n] for a, values in present.items()})
+        for n, rid in enumerate(raw.record_ids)
+    ]
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def load(
+    session: Session,
+    sources: dict[str, list[IncomingRecord]],
+    *,
+    threshold: float = MATCH_THRESHOLD,
+    progress: Callable[[str], None] | None = None,
+) -> LinkageRun:
+    """Add each source's new records to the index and update its changed ones.
+
+    A record whose attributes are as they were is left alone, with its person. Records a
+    source no longer has stay in the index. Loading several sources at once scores them
+    against each other too, and (on the first load) trains the model on all of them.
+    """
+    say = progress or (lambda _m: None)
+    for source, records in sources.items():
+        if not source.strip():
+            raise InvalidInput("source: a name is needed.")
+        seen: set[str] = set()
+        for record in records:
+            if not record.record_id.strip():
+                raise InvalidInput(f"{source}: a record has an empty id.")
+            if record.record_id in seen:
+                raise InvalidInput(f"{source}: the record id {record.record_id!r} appears twice.")
+            seen.add(record.record_id)
+    run = LinkageRun(
+        kind="load",
+        source=", ".join(sources),
+        records_in=sum(len(r) for r in sources.values()),
+    )
+    session.add(run)
+    session.flush()
+    touched: list[int] = []
+    for source, records in sources.items():
+        known = {
+            rid: (pk, fp)
+            for pk, rid, fp in session.execute(
+                select(PersonRecord.id, PersonRecord.record_id, PersonRecord.fingerprint).where(
+                    PersonRecord.source == source
+                )
+            )
+        }
+        fresh = [r for r in records if r.record_id not in known]
+        changed = [
+            r
+            for r in records
+            if r.record_id in known and known[r.record_id][1] != fingerprint(r.raw)
+        ]
+        run.records_new += len(fresh)
+        run.records_changed += len(changed)
+        same = len(records) - len(fresh) - len(changed)
+        say(f"{source}: {len(fresh)} new, {len(changed)} changed, {same} as before")
+        touched += _store(session, source, fresh, changed, known)
+    if not touched:
+        run.finished_at = utcnow()
+        return run
+    model = current_model(session)
+    unseen = _unseen_shapes(session, model)
+    if model is None or unseen:
+        # A model has not learnt what agreement means for records shaped like these (births
+        # with a town and no address): it learns again from the whole index first.
+        why = f"first load ({run.source})" if model is None else f"new shape of {', '.join(unseen)}"
+        say(f"training the model ({why})")
+        model = _train(session, note=f"trained on the whole index; {why}")
+    run.model_id = model.id
+    everyone = session.scalar(select(func.count()).select_from(PersonRecord)) or 0
+    if everyone == len(touched):  # the first load: every pair is new
+        say("scoring pairs")
+        pairs = _score_everything(session, model)
+    else:
+        say("scoring the new and changed records")
+        pairs = _score_touched(session, model, touched)
+    run.pairs_scored = _keep_pairs(session, pairs, run)
+    say("placing records in persons")
+    _regroup(session, set(touched), run, threshold=threshold)
+    run.finished_at = utcnow()
+    return run
+
+
+def _standardized_rows(source: str, records: list[IncomingRecord]) -> list[dict[str, Any]]:
+    attributes = sorted({a for r in records for a in r.raw}, key=list(ATTRIBUTES).index)
+    raw = RawSource(
+        [r.record_id for r in records],
+        {a: [r.raw.get(a) for r in records] for a in attributes},
+    )
+    table = standardized_records([(source, raw)], attributes)
+    columns = {a: table.column(a).to_pylist() for a in attributes}
+    return [
+        {a: (columns[a][n] if a in columns else None) for a in ATTRIBUTES}
+        for n in range(len(records))
+    ]
+
+
+def _store(
+    session: Session,
+    source: str,
+    fresh: list[IncomingRecord],
+    changed: list[IncomingRecord],
+    known: dict[str, tuple[int, str]],
+) -> list[int]:
+    """Write new records and changed ones' new values; the changed records' old pairs go."""
+    now = utcnow()
+    touched: list[int] = []
+    if fresh:
+        rows = [
+            {
+                "source": source,
+                "record_id": r.record_id,
+                "fingerprint": fingerprint(r.raw),
+                "raw": r.raw,
+                "loaded_at": now,
+                "updated_at": now,
+                **standardized,
+            }
+            for r, standardized in zip(fresh, _standardized_rows(source, fresh), strict=True)
+        ]
+        for start in range(0, len(rows), 5000):
+            inserted = session.execute(
+                insert(PersonRecord).returning(PersonRecord.id), rows[start : start + 5000]
+            )
+            touched += [row[0] for row in inserted]
+    if changed:
+        ids = [known[r.record_id][0] for r in changed]
+        for pk, r, standardized in zip(
+            ids, changed, _standardized_rows(source, changed), strict=True
+        ):
+            session.execute(
+                update(PersonRecord)
+                .where(PersonRecord.id == pk)
+                .values(fingerprint=fingerprint(r.raw), raw=r.raw, updated_at=now, **standardized)
+            )
+        for chunk in _chunks(ids):
+            session.execute(
+                delete(ScoredPair).where(
+                    or_(ScoredPair.record_a.in_(chunk), ScoredPair.record_b.in_(chunk))
+                )
+            )
+        touched += ids
+    return touched
+
+
+# -- the model and scoring ------------------------------------------------------------------
+
+
+def current_model(session: Session) -> LinkageModel | None:
+    return session.scalar(select(LinkageModel).order_by(LinkageModel.version.desc()).limit(1))
+
+
+def _shapes(session: Session) -> dict[str, list[str]]:
+    """Each source's shape: the attributes some record of it has."""
+    shapes: dict[str, list[str]] = {}
+    for attribute in ATTRIBUTES:
+        column = getattr(PersonRecord, attribute)
+        for (source,) in session.execute(
+            select(PersonRecord.source).where(column.is_not(None)).distinct()
+        ):
+            shapes.setdefault(source, []).append(attribute)
+    return shapes
+
+
+def _unseen_shapes(session: Session, model: LinkageModel | None) -> list[str]:
+    if model is None:
+        return []
+    known = {tuple(shape) for shape in model.shapes}
+    return sorted(s for s, shape in _shapes(session).items() if tuple(shape) not in known)
+
+
+def _index_attributes(session: Session) -> list[str]:
+    """The attributes at least one record of the index has."""
+    present = []
+    for attribute in ATTRIBUTES:
+        column = getattr(PersonRecord, attribute)
+        if session.scalar(select(PersonRecord.id).where(column.is_not(None)).limit(1)):
+            present.append(attribute)
+    return present
+
+
+def index_table(
+    session: Session, attributes: list[str], only: Iterable[int] | None = None
+) -> pa.Table:
+    """Records of the index (all, or ``only`` these) as the engine reads them."""
+    columns = [PersonRecord.id, PersonRecord.source, PersonRecord.record_id] + [
+        getattr(PersonRecord, a) for a in attributes
+    ]
+    if only is None:
+        rows = list(session.execute(select(*columns).order_by(PersonRecord.id)))
+    else:
+        rows = []
+        for chunk in _chunks(sorted(only)):
+            rows += session.execute(select(*columns).where(PersonRecord.id.in_(chunk)))
+    names = ["unique_id", "source_dataset", "record_id", *attributes]
+    batches: dict[str, list[object]] = {
+        name: [row[n] for row in rows] for n, name in enumerate(names)
+    }
+    return with_comparison_columns(batches)
+
+
+def _train(session: Session, *, note: str) -> LinkageModel:
+    from statedata.linkage.engine import model_of, trained_linker  # Splink loads on first use
+
+    attributes = _index_attributes(session)
+    if not {"first_name", "last_name", "date_of_birth", "ssn", "identifier"} & set(attributes):
+        raise InvalidInput(
+            "the index has no names, dates of birth or identifiers to train a model on."
+        )
+    records = index_table(session, attributes)
+    linker = trained_linker(records, attributes)
+    version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
+    model = LinkageModel(
+        version=version,
+        attributes=attributes,
+        shapes=sorted({tuple(shape) for shape in _shapes(session).values()}),
+        settings=model_of(linker),
+        records=records.num_rows,
+        note=note,
+    )
+    session.add(model)
+    session.flush()
+    return model
+
+
+def retrain(session: Session, *, note: str = "") -> LinkageModel:
+    """A new model version trained on every record of the index (used from the next load)."""
+    return _train(session, note=note or "retrained on the whole index")
+
+
+def _score_everything(session: Session, model: LinkageModel) -> pa.Table:
+    from statedata.linkage.engine import linker_for, score_all
+
+    return score_all(linker_for(index_table(session, model.attributes), model.settings))
+
+
+def _score_touched(session: Session, model: LinkageModel, touched: list[int]) -> pa.Table:
+    from statedata.linkage.engine import linker_for, score_new
+
+    everyone = index_table(session, model.attributes)
+    mask = pa.compute.is_in(everyone.column("unique_id"), pa.array(touched, pa.int64()))
+    new = everyone.filter(mask)
+    existing = everyone.filter(pa.compute.invert(mask))
+    return score_new(linker_for(everyone, model.settings), existing, new)
+
+
+def _keep_pairs(session: Session, pairs: pa.Table, run: LinkageRun) -> int:
+    gammas = [c for c in pairs.column_names if c.startswith("gamma_")]
+    columns = {c: pairs.column(c).to_pylist() for c in pairs.column_names}
+    rows = [
+        {
+            "record_a": columns["unique_id_l"][n],
+            "record_b": columns["unique_id_r"][n],
+            "probability": columns["match_probability"][n],
+            "weight": columns["match_weight"][n],
+            "levels": {g.removeprefix("gamma_"): columns[g][n] for g in gammas},
+            "run_id": run.id,
+        }
+        for n in range(pairs.num_rows)
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(ScoredPair), rows[start : start + 5000])
+    return len(rows)
+
+
+def rerun(
+    session: Session, *, threshold: float = MATCH_THRESHOLD, retrain_model: bool = False
+) -> LinkageRun:
+    """Score every pair of the index again (with a new model version if asked) and regroup
+    everyone; persons keep their IDs wherever their records still group as before."""
+    model = retrain(session) if retrain_model else current_model(session)
+    if model is None:
+        raise InvalidInput("the index is empty: load a source first.")
+    run = LinkageRun(kind="rerun", model_id=model.id)
+    session.add(run)
+    session.flush()
+    session.execute(delete(ScoredPair))
+    run.pairs_scored = _keep_pairs(session, _score_everything(session, model), run)
+    everyone = set(session.scalars(select(PersonRecord.id)))
+    run.records_in = len(everyone)
+    _regroup(session, everyone, run, threshold=threshold)
+    run.finished_at = utcnow()
+    return run
+
+
+# -- regrouping -----------------------------------------------------------------------------
+
+
+def _strong_neighbours(session: Session, records: set[int], threshold: float) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(records)):
+        for a, b in session.execute(
+            select(ScoredPair.record_a, ScoredPair.record_b).where(
+                ScoredPair.probability >= threshold,
+                or_(ScoredPair.record_a.in_(chunk), ScoredPair.record_b.in_(chunk)),
+            )
+        ):
+            found.update((a, b))
+    return found
+
+
+def _records_of_persons_of(session: Session, records: set[int]) -> dict[int, str | None]:
+    """``records`` and every record of their persons, each with its person."""
+    persons: set[str] = set()
+    found: dict[int, str | None] = {}
+    for chunk in _chunks(sorted(records)):
+        for pk, person in session.execute(
+            select(PersonRecord.id, PersonRecord.person_id).where(PersonRecord.id.in_(chunk))
+        ):
+            found[pk] = person
+            if person is not None:
+                persons.add(person)
+    for people in _chunks(sorted(persons)):
+        for pk, person in session.execute(
+            select(PersonRecord.id, PersonRecord.person_id).where(
+                PersonRecord.person_id.in_(people)
+            )
+        ):
+            found[pk] = person
+    return found
+
+
+def _active_decisions(session: Session) -> list[MatchDecision]:
+    return list(
+        session.scalars(
+            select(MatchDecision)
+            .where(MatchDecision.undone_at.is_(None))
+            .order_by(MatchDecision.id)
+        )
+    )
+
+
+def _regroup(
+    session: Session,
+    seeds: set[int],
+    run: LinkageRun,
+    *,
+    threshold: float,
+    user_id: int | None = None,
+) -> Reconciled:
+    """Group again the persons of ``seeds`` and of records strongly paired with them, and
+    write what changed."""
+    members = _records_of_persons_of(session, seeds | _strong_neighbours(session, seeds, threshold))
+    everyone = set(members)
+    pairs: list[tuple[int, int, float]] = []
+    for chunk in _chunks(sorted(everyone)):
+        pairs += [
+            (a, b, p)
+            for a, b, p in session.execute(
+                select(ScoredPair.record_a, ScoredPair.record_b, ScoredPair.probability).where(
+                    ScoredPair.probability >= threshold, ScoredPair.record_a.in_(chunk)
+                )
+            )
+            if b in everyone
+        ]
+    decisions = [
+        d for d in _active_decisions(session) if d.record_a in everyone or d.record_b in everyone
+    ]
+    grouped = cluster(
+        everyone,
+        pairs,
+        threshold=threshold,
+        same=[(d.record_a, d.record_b) for d in decisions if d.same],
+        not_same=[(d.record_a, d.record_b) for d in decisions if not d.same],
+    )
+    run.held_apart += grouped.held_apart
+    previous = {r: p for r, p in members.items() if p is not None}
+    groups = [g & everyone for g in grouped.persons if g & everyone]
+    result = reconcile(groups, previous, _id_issuer(session))
+    _apply(session, result, members, run, user_id=user_id)
+    return result
+
+
+def _id_issuer(session: Session) -> Callable[[], str]:
+    last = session.scalar(select(func.max(Person.id)))
+    counter = [int(last[1:]) if last else 0]
+
+    def issue() -> str:
+        counter[0] += 1
+        return f"P{counter[0]:09d}"
+
+    return issue
+
+
+def _apply(
+    session: Session,
+    result: Reconciled,
+    before: dict[int, str | None],
+    run: LinkageRun,
+    *,
+    user_id: int | None,
+) -> None:
+    now = utcnow()
+    keys = {
+        pk: [source, rid]
+        for chunk in _chunks(sorted(result.person_of))
+        for pk, source, rid in session.execute(
+            select(PersonRecord.id, PersonRecord.source, PersonRecord.record_id).where(
+                PersonRecord.id.in_(chunk)
+            )
+        )
+    }
+    events: list[dict[str, Any]] = []
+
+    def event(
+        kind: str, person: str, other: str | None, records: Iterable[int], detail: str
+    ) -> None:
+        events.append(
+            {
+                "at": now,
+                "run_id": run.id,
+                "kind": kind,
+                "person_id": person,
+                "other_person_id": other,
+                "records": [keys[r] for r in sorted(records)],
+                "detail": detail,
+                "user_id": user_id,
+            }
+        )
+
+    if result.created:
+        session.execute(
+            insert(Person),
+            [
+                {"id": p, "status": "active", "created_at": now, "updated_at": now}
+                for p in result.created
+            ],
+        )
+    for person, group in result.created.items():
+        parent = result.split_from.get(person)
+        if parent is None:
+            event("created", person, None, group, "")
+        else:
+            event(
+                "split",
+                parent,
+                person,
+                [r for r in group if before.get(r) == parent],
+                f"split from {parent}",
+            )
+    run.persons_created += len(result.created) - len(result.split_from)
+    run.splits += len(result.split_from)
+    run.merges += len(result.merged_into)
+    for person, survivor in result.merged_into.items():
+        absorbed = [r for r, p in before.items() if p == person]
+        event("merged", person, survivor, absorbed, f"merged into {survivor}")
+        session.execute(
+            update(Person)
+            .where(or_(Person.id == person, Person.merged_into == person))
+            .values(status="merged", merged_into=survivor, updated_at=now)
+        )
+    added: dict[str, list[int]] = defaultdict(list)
+    for record, person in result.added:
+        added[person].append(record)
+    for person, joined in added.items():
+        event("records_added", person, None, joined, f"{len(joined)} record(s) added")
+    moved: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for record, was, now_in in result.moved:
+        if now_in not in result.created:  # a split says it
+            moved[(was, now_in)].append(record)
+    run.moves += sum(len(r) for r in moved.values())
+    for (was, now_in), shifted in moved.items():
+        event("records_moved", was, now_in, shifted, f"{len(shifted)} record(s) moved to {now_in}")
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for record, person in result.person_of.items():
+        if before.get(record) != person:
+            by_person[person].append(record)
+    for person, placed in by_person.items():
+        for chunk in _chunks(placed):
+            session.execute(
+                update(PersonRecord).where(PersonRecord.id.in_(chunk)).values(person_id=person)
+            )
+    touched_persons = set(by_person) | {p for p in before.values() if p}
+    for people in _chunks(sorted(touched_persons)):
+        session.execute(
+            update(Person)
+            .where(Person.id.in_(people), Person.status == "active")
+            .values(updated_at=now)
+        )
+    if events:
+        session.execute(insert(PersonEvent), events)
+
+
+# -- decisions -----------------------------------------------------------------------------
+
+
+def record_key(session: Session, source: str, record_id: str) -> int:
+    found = session.scalar(
+        select(PersonRecord.id).where(
+            PersonRecord.source == source, PersonRecord.record_id == record_id
+        )
+    )
+    if found is None:
+        raise NotFound(f"no record {record_id!r} from {source!r} in the person index.")
+    return found
+
+
+def decide(
+    session: Session,
+    record_a: int,
+    record_b: int,
+    *,
+    same: bool,
+    note: str = "",
+    user_id: int | None = None,
+    threshold: float = MATCH_THRESHOLD,
+) -> MatchDecision:
+    """Keep a person's decision on two records and regroup their persons by it at once."""
+    if record_a == record_b:
+        raise InvalidInput("a decision needs two different records.")
+    a, b = sorted((record_a, record_b))
+    for pk in (a, b):
+        if session.get(PersonRecord, pk) is None:
+            raise NotFound(f"no record {pk} in the person index.")
+    active = [d for d in _active_decisions(session) if {d.record_a, d.record_b} != {a, b}]
+    proposed_same = [(d.record_a, d.record_b) for d in active if d.same]
+    proposed_apart = [(d.record_a, d.record_b) for d in active if not d.same]
+    (proposed_same if same else proposed_apart).append((a, b))
+    clash = contradiction(proposed_same, proposed_apart)
+    if clash is not None:
+        raise InvalidInput(
+            f"this decision contradicts earlier ones: records {clash[0]} and {clash[1]} were "
+            "decided to be different persons, and the 'same person' decisions would join them. "
+            "Undo one of the earlier decisions first."
+        )
+    now = utcnow()
+    for earlier in session.scalars(
+        select(MatchDecision).where(
+            MatchDecision.record_a == a,
+            MatchDecision.record_b == b,
+            MatchDecision.undone_at.is_(None),
+        )
+    ):
+        earlier.undone_at, earlier.undone_by = now, user_id  # replaced by this one
+    decision = MatchDecision(
+        record_a=a, record_b=b, same=same, note=note, decided_by=user_id, decided_at=now
+    )
+    session.add(decision)
+    _regroup_after_decision(session, a, b, user_id=user_id, threshold=threshold)
+    return decision
+
+
+def undo_decision(
+    session: Session,
+    decision_id: int,
+    *,
+    user_id: int | None = None,
+    threshold: float = MATCH_THRESHOLD,
+) -> MatchDecision:
+    decision = session.get(MatchDecision, decision_id)
+    if decision is None:
+        raise NotFound(f"no decision {decision_id}.")
+    if decision.undone_at is not None:
+        raise InvalidInput(f"decision {decision_id} was already undone.")
+    decision.undone_at, decision.undone_by = utcnow(), user_id
+    _regroup_after_decision(
+        session, decision.record_a, decision.record_b, user_id=user_id, threshold=threshold
+    )
+    return decision
+
+
+def _regroup_after_decision(
+    session: Session, a: int, b: int, *, user_id: int | None, threshold: float
+) -> None:
+    session.flush()
+    run = LinkageRun(kind="decision")
+    session.add(run)
+    session.flush()
+    _regroup(session, {a, b}, run, threshold=threshold, user_id=user_id)
+    run.finished_at = utcnow()
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def resolve_person(session: Session, person_id: str) -> Person:
+    """The person an ID names now: a merged person leads to its survivor."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id!r} in the index.")
+    seen = {person.id}
+    while person.status == "merged" and person.merged_into:
+        follow = session.get(Person, person.merged_into)
+        if follow is None or follow.id in seen:
+            break
+        seen.add(follow.id)
+        person = follow
+    return person
+
+
+def person_history(session: Session, person_id: str) -> list[PersonEvent]:
+    return list(
+        session.scalars(
+            select(PersonEvent)
+            .where(
+                or_(PersonEvent.person_id == person_id, PersonEvent.other_person_id == person_id)
+            )
+            .order_by(PersonEvent.id)
+        )
+    )
+
+
+def persons_by_record(session: Session) -> dict[tuple[str, str], str]:
+    """Every record's person, by (source, record id)."""
+    return {
+        (source, rid): person
+        for source, rid, person in session.execute(
+            select(PersonRecord.source, PersonRecord.record_id, PersonRecord.person_id)
+        )
+        if person is not None
+    }
