@@ -216,6 +216,17 @@ class Settings(BaseSettings):
         pattern=r"^[^@\s<>]+@[^@\s<>]+$",
         description="Sender address of reminders and notices.",
     )
+    linkage_backend: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where the person index trains and scores: duckdb (in process) or spark "
+        "(needs the spark extra and Java 17).",
+    )
+    linkage_spark_master: str = Field(
+        default="local[2]",
+        pattern=r"^(local(\[(\d+|\*)\])?|spark://[A-Za-z0-9.-]+:\d+|yarn|k8s://\S+)$",
+        description="The Spark master when linkage_backend is spark: local[N], "
+        "spark://host:port, yarn or k8s://...",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Logging level of the server and workers."
     )

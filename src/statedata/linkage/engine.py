@@ -10,11 +10,17 @@ loaded again.
 from __future__ import annotations
 
 import logging
+import tempfile
+import uuid
+from functools import cache
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from statedata.core.errors import InvalidInput
+from statedata.linkage.backend import DUCKDB, Backend
 from statedata.linkage.model import default_settings, deterministic_rules, training_rules
 
 log = logging.getLogger(__name__)
@@ -59,14 +65,70 @@ def _train_by_em(linker: Linker, rule: Any) -> None:
                 level.m_probability = M_FLOOR
 
 
-def trained_linker(records: pa.Table, attributes: list[str]) -> Linker:
+_started: set[str] = set()
+
+
+@cache
+def spark_session(master: str = "local[2]") -> Any:
+    """A Spark session on this machine with Splink's similarity functions, listening on the
+    loopback only; one per process, as Spark allows."""
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    session = (
+        SparkSession.builder.master(master)
+        .appName("statedata-linkage")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.default.parallelism", "8")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    _started.add(master)
+    session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="statedata-spark-"))
+    return session
+
+
+def _name(role: str) -> str:
+    # A Spark session outlives a linker: each registered table gets a name of its own.
+    return f"statedata_{role}_{uuid.uuid4().hex[:12]}"
+
+
+def _api(backend: Backend) -> Any:
+    if backend.name == "duckdb":
+        return DuckDBAPI()
+    if backend.name == "spark":
+        from splink.backends.spark import SparkAPI
+
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=spark_session(backend.spark_master), break_lineage_method="checkpoint"
+        )
+    raise InvalidInput(f"linkage backend: {backend.name!r} is not duckdb or spark.")
+
+
+def stop_spark() -> None:
+    """Stop the process's Spark session, if one was started."""
+    if spark_session.cache_info().currsize:
+        for master in list(_started):
+            spark_session(master).stop()
+        _started.clear()
+        spark_session.cache_clear()
+
+
+def trained_linker(records: pa.Table, attributes: list[str], backend: Backend = DUCKDB) -> Linker:
     """A linker over ``records`` with the default model for ``attributes``, trained on them:
     λ from strict rules, u from sampled pairs, m by EM under each training rule."""
     quiet_splink()
-    api = DuckDBAPI()
-    table = api.register(records, table_name="statedata_records")
+    api = _api(backend)
+    table = api.register(records, table_name=_name("records"))
     # One table of every source: deduplicating it links across sources and within each.
-    linker = Linker(table, default_settings(attributes, link_type="dedupe_only"), log_level=None)
+    settings = default_settings(attributes, link_type="dedupe_only", dialect=backend.name)
+    linker = Linker(table, settings, log_level=None)
     rules = deterministic_rules(attributes)
     if rules:
         linker.training.estimate_probability_two_random_records_match(
@@ -82,16 +144,45 @@ def model_of(linker: Linker) -> dict[str, Any]:
     return linker.misc.save_model_to_json()
 
 
-def linker_for(records: pa.Table, model: dict[str, Any]) -> Linker:
-    """A linker over ``records`` with a trained ``model`` (no training)."""
+def ported(model: dict[str, Any], attributes: list[str], dialect: str) -> dict[str, Any]:
+    """A trained model with its SQL written for another backend: the same comparisons, levels,
+    m, u and λ; only the spelling of our own levels' functions and the rules changes."""
+    fresh = default_settings(attributes, link_type="dedupe_only", dialect=dialect)
+    target = fresh.create_settings_dict(dialect)
+    copy = {
+        **model,
+        "blocking_rules_to_generate_predictions": target["blocking_rules_to_generate_predictions"],
+    }
+    copy["comparisons"] = []
+    for trained, spelt in zip(model["comparisons"], target["comparisons"], strict=True):
+        levels = [
+            {**level, "sql_condition": new["sql_condition"]}
+            for level, new in zip(
+                trained["comparison_levels"], spelt["comparison_levels"], strict=True
+            )
+        ]
+        copy["comparisons"].append({**trained, "comparison_levels": levels})
+    return copy
+
+
+def linker_for(
+    records: pa.Table, model: dict[str, Any], attributes: list[str], backend: Backend = DUCKDB
+) -> Linker:
+    """A linker over ``records`` with a trained ``model`` (no training), on ``backend``."""
     quiet_splink()
-    api = DuckDBAPI()
-    table = api.register(records, table_name="statedata_records")
-    return Linker(table, model, log_level=None)
+    api = _api(backend)
+    table = api.register(records, table_name=_name("records"))
+    return Linker(table, ported(model, attributes, backend.name), log_level=None)
+
+
+def _arrow(predictions: Any) -> pa.Table:
+    if predictions.db_api.sql_dialect.sql_dialect_str == "spark":
+        return predictions.as_spark_dataframe().toArrow()
+    return predictions.as_duckdbpyrelation().to_arrow_table()
 
 
 def _pairs(predictions: Any) -> pa.Table:
-    relation = predictions.as_duckdbpyrelation()
+    relation = duckdb.from_arrow(_arrow(predictions))
     gammas = [c for c in relation.columns if c.startswith("gamma_")]
     ordered = (
         "least(unique_id_l, unique_id_r) AS unique_id_l, "
@@ -118,8 +209,8 @@ def score_new(
     api = linker._db_api
     for column in linker._settings_obj._term_frequency_columns:
         linker.table_management.compute_tf_table(column.name)
-    left = api.register(existing, table_name="statedata_existing")
-    right = api.register(new, table_name="statedata_new")
+    left = api.register(existing, table_name=_name("existing"))
+    right = api.register(new, table_name=_name("new"))
     between = _pairs(
         linker.inference.predict_between(left, right, threshold_match_probability=floor)
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.linkage.attributes import ATTRIBUTES
+from statedata.linkage.backend import DUCKDB, Backend
 from statedata.linkage.clustering import cluster, contradiction
 from statedata.linkage.models import (
     LinkageModel,
@@ -76,6 +77,7 @@ def load(
     sources: dict[str, list[IncomingRecord]],
     *,
     threshold: float = MATCH_THRESHOLD,
+    backend: Backend = DUCKDB,
     progress: Callable[[str], None] | None = None,
 ) -> LinkageRun:
     """Add each source's new records to the index and update its changed ones.
@@ -133,15 +135,15 @@ def load(
         # with a town and no address): it learns again from the whole index first.
         why = f"first load ({run.source})" if model is None else f"new shape of {', '.join(unseen)}"
         say(f"training the model ({why})")
-        model = _train(session, note=f"trained on the whole index; {why}")
+        model = _train(session, note=f"trained on the whole index; {why}", backend=backend)
     run.model_id = model.id
     everyone = session.scalar(select(func.count()).select_from(PersonRecord)) or 0
     if everyone == len(touched):  # the first load: every pair is new
         say("scoring pairs")
-        pairs = _score_everything(session, model)
+        pairs = _score_everything(session, model, backend)
     else:
         say("scoring the new and changed records")
-        pairs = _score_touched(session, model, touched)
+        pairs = _score_touched(session, model, touched, backend)
     run.pairs_scored = _keep_pairs(session, pairs, run)
     say("placing records in persons")
     _regroup(session, set(touched), run, threshold=threshold)
@@ -267,7 +269,7 @@ def index_table(
     return with_comparison_columns(batches)
 
 
-def _train(session: Session, *, note: str) -> LinkageModel:
+def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
     from statedata.linkage.engine import model_of, trained_linker  # Splink loads on first use
 
     attributes = _index_attributes(session)
@@ -276,7 +278,7 @@ def _train(session: Session, *, note: str) -> LinkageModel:
             "the index has no names, dates of birth or identifiers to train a model on."
         )
     records = index_table(session, attributes)
-    linker = trained_linker(records, attributes)
+    linker = trained_linker(records, attributes, backend)
     version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
     model = LinkageModel(
         version=version,
@@ -291,25 +293,28 @@ def _train(session: Session, *, note: str) -> LinkageModel:
     return model
 
 
-def retrain(session: Session, *, note: str = "") -> LinkageModel:
+def retrain(session: Session, *, note: str = "", backend: Backend = DUCKDB) -> LinkageModel:
     """A new model version trained on every record of the index (used from the next load)."""
-    return _train(session, note=note or "retrained on the whole index")
+    return _train(session, note=note or "retrained on the whole index", backend=backend)
 
 
-def _score_everything(session: Session, model: LinkageModel) -> pa.Table:
+def _score_everything(session: Session, model: LinkageModel, backend: Backend) -> pa.Table:
     from statedata.linkage.engine import linker_for, score_all
 
-    return score_all(linker_for(index_table(session, model.attributes), model.settings))
+    records = index_table(session, model.attributes)
+    return score_all(linker_for(records, model.settings, model.attributes, backend))
 
 
-def _score_touched(session: Session, model: LinkageModel, touched: list[int]) -> pa.Table:
+def _score_touched(
+    session: Session, model: LinkageModel, touched: list[int], backend: Backend
+) -> pa.Table:
     from statedata.linkage.engine import linker_for, score_new
 
     everyone = index_table(session, model.attributes)
     mask = pa.compute.is_in(everyone.column("unique_id"), pa.array(touched, pa.int64()))
     new = everyone.filter(mask)
     existing = everyone.filter(pa.compute.invert(mask))
-    return score_new(linker_for(everyone, model.settings), existing, new)
+    return score_new(linker_for(everyone, model.settings, model.attributes, backend), existing, new)
 
 
 def _keep_pairs(session: Session, pairs: pa.Table, run: LinkageRun) -> int:
@@ -332,18 +337,22 @@ def _keep_pairs(session: Session, pairs: pa.Table, run: LinkageRun) -> int:
 
 
 def rerun(
-    session: Session, *, threshold: float = MATCH_THRESHOLD, retrain_model: bool = False
+    session: Session,
+    *,
+    threshold: float = MATCH_THRESHOLD,
+    retrain_model: bool = False,
+    backend: Backend = DUCKDB,
 ) -> LinkageRun:
     """Score every pair of the index again (with a new model version if asked) and regroup
     everyone; persons keep their IDs wherever their records still group as before."""
-    model = retrain(session) if retrain_model else current_model(session)
+    model = retrain(session, backend=backend) if retrain_model else current_model(session)
     if model is None:
         raise InvalidInput("the index is empty: load a source first.")
     run = LinkageRun(kind="rerun", model_id=model.id)
     session.add(run)
     session.flush()
     session.execute(delete(ScoredPair))
-    run.pairs_scored = _keep_pairs(session, _score_everything(session, model), run)
+    run.pairs_scored = _keep_pairs(session, _score_everything(session, model, backend), run)
     everyone = set(session.scalars(select(PersonRecord.id)))
     run.records_in = len(everyone)
     _regroup(session, everyone, run, threshold=threshold)

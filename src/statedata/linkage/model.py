@@ -6,12 +6,34 @@ side says nothing), so a source without an attribute neither helps nor hurts a p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
+
+
+@dataclass(frozen=True)
+class Sql:
+    """The functions our own levels use, as each backend spells them (Splink's library levels
+    spell theirs; the same model runs on DuckDB and on Spark)."""
+
+    dialect: str  # duckdb or spark
+
+    def jaro_winkler(self, left: str, right: str) -> str:
+        name = "jaro_winkler" if self.dialect == "spark" else "jaro_winkler_similarity"
+        return f"{name}({left}, {right})"
+
+    def damerau_levenshtein(self, left: str, right: str) -> str:
+        return f"damerau_levenshtein({left}, {right})"
+
+    def share_an_item(self, left: str, right: str) -> str:
+        if self.dialect == "spark":
+            return f"size(array_intersect({left}, {right})) > 0"
+        return f"len(list_intersect({left}, {right})) > 0"
+
 
 # Levels from most to least alike; term frequencies where a common value (SMITH, HARTFORD)
 # says less than a rare one.
@@ -65,49 +87,37 @@ def _date_of_birth() -> Any:
     )
 
 
-def _tf(level: Any, town: bool) -> Any:
-    # A rare town (Lemon Tree Passage, Bozrah) says more than Hartford.
-    return level.configure(tf_adjustment_column="town") if town else level
-
-
-def _residence(*, town: bool, zip_code: bool) -> Any:
-    """Street address, town and ZIP as one comparison: a person who moved disagrees on all
-    three at once, and twins or spouses agree on all three, so scoring them apart would count
-    one fact three times."""
+def _residence(sql: Sql, *, zip_code: bool) -> Any:
+    """Street address and ZIP as one comparison: a person who moves changes both at once, and
+    twins or spouses share both, so scoring them apart would count one fact twice. Its levels
+    still tell a clerk's typo in one part from a move."""
     a_l, a_r = "address_l", "address_r"
-    nulls = [f"({a_l} IS NULL OR {a_r} IS NULL)"]
-    if town:
-        nulls.append("(town_l IS NULL OR town_r IS NULL)")
-    if zip_code:
-        nulls.append("(zip_l IS NULL OR zip_r IS NULL)")
-    near = {
-        "zip": "damerau_levenshtein(zip_l, zip_r) <= 1",
-        "town": "jaro_winkler_similarity(town_l, town_r) >= 0.9",
-    }
-    area = [c for c, has in (("zip", zip_code), ("town", town)) if has]
-    same_area = " AND ".join(f"{c}_l = {c}_r" for c in area)
-    near_area = " AND ".join(near[c] for c in area)
-    alike = f"jaro_winkler_similarity({a_l}, {a_r}) >= 0.9"
-    levels: list[Any] = [
-        cll.CustomLevel(" AND ".join(nulls), "no place").configure(is_null_level=True)
-    ]
-    # Levels for the parts agreeing together and apart: when a person moves they change
-    # together; when a clerk mistypes one, the others still agree.
-    if area:
-        levels.append(cll.CustomLevel(f"{a_l} = {a_r} AND {same_area}", "same home"))
-    levels.append(cll.ExactMatchLevel("address"))
-    if area:
-        levels.append(cll.CustomLevel(f"{alike} AND {near_area}", "address and area alike"))
-    levels.append(cll.CustomLevel(alike, "address alike"))
-    if len(area) == 2:
-        levels.append(cll.CustomLevel(same_area, "same ZIP and town"))
-        levels.append(cll.CustomLevel(near_area, "ZIP and town alike"))
-    for column in area:
-        levels.append(cll.CustomLevel(f"{column}_l = {column}_r", f"same {column}"))
-    for column in area:
-        levels.append(cll.CustomLevel(near[column], f"{column} alike"))
-    levels.append(cll.ElseLevel())
-    return cl.CustomComparison(levels, output_column_name="residence")
+    alike = f"{sql.jaro_winkler(a_l, a_r)} >= 0.9"
+    if not zip_code:
+        return cl.CustomComparison(
+            [
+                cll.NullLevel("address"),
+                cll.ExactMatchLevel("address"),
+                cll.CustomLevel(alike, "address alike"),
+                cll.ElseLevel(),
+            ],
+            output_column_name="residence",
+        )
+    near_zip = f"{sql.damerau_levenshtein('zip_l', 'zip_r')} <= 1"
+    nothing = f"({a_l} IS NULL OR {a_r} IS NULL) AND (zip_l IS NULL OR zip_r IS NULL)"
+    return cl.CustomComparison(
+        [
+            cll.CustomLevel(nothing, "no place").configure(is_null_level=True),
+            cll.CustomLevel(f"{a_l} = {a_r} AND zip_l = zip_r", "same home"),
+            cll.ExactMatchLevel("address"),
+            cll.CustomLevel(f"{alike} AND {near_zip}", "address and ZIP alike"),
+            cll.CustomLevel(alike, "address alike"),
+            cll.CustomLevel("zip_l = zip_r", "same ZIP"),
+            cll.CustomLevel(near_zip, "ZIP alike"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="residence",
+    )
 
 
 def _code(column: str, *, typos: int = 1) -> Any:
@@ -143,7 +153,7 @@ def _text(column: str, *, tf: bool = False, home_first: bool = False) -> Any:
     )
 
 
-def _full_name(*, group: bool, parts: bool) -> Any:
+def _full_name(sql: Sql, *, group: bool, parts: bool) -> Any:
     """First and last name as one comparison, so that a swapped order is a level of its own
     (scoring them apart would count a swap as two disagreements)."""
     f_l, f_r, s_l, s_r = "first_name_l", "first_name_r", "last_name_l", "last_name_r"
@@ -152,7 +162,7 @@ def _full_name(*, group: bool, parts: bool) -> Any:
         return f"({condition_first}) AND ({condition_last})"
 
     def jw(left: str, right: str, at: float) -> str:
-        return f"jaro_winkler_similarity({left}, {right}) >= {at}"
+        return f"{sql.jaro_winkler(left, right)} >= {at}"
 
     levels: list[Any] = [
         cll.CustomLevel(
@@ -169,7 +179,7 @@ def _full_name(*, group: bool, parts: bool) -> Any:
         levels.append(
             cll.CustomLevel(
                 both(
-                    "len(list_intersect(first_name_group_l, first_name_group_r)) > 0",
+                    sql.share_an_item("first_name_group_l", "first_name_group_r"),
                     f"{s_l} = {s_r}",
                 ),
                 "same family name, given names of one nickname group",
@@ -181,7 +191,7 @@ def _full_name(*, group: bool, parts: bool) -> Any:
             cll.CustomLevel(
                 both(
                     f"{f_l} = {f_r}",
-                    "len(list_intersect(last_name_parts_l, last_name_parts_r)) > 0",
+                    sql.share_an_item("last_name_parts_l", "last_name_parts_r"),
                 ),
                 "same given name, a family name part in common",
             )
@@ -194,11 +204,12 @@ def _full_name(*, group: bool, parts: bool) -> Any:
     return cl.CustomComparison(levels, output_column_name="name")
 
 
-def comparisons_for(attributes: list[str]) -> list[Any]:
+def comparisons_for(attributes: list[str], dialect: str = "duckdb") -> list[Any]:
+    sql = Sql(dialect)
     chosen = set(attributes)
     found: list[Any] = []
     if {"first_name", "last_name"} <= chosen:
-        found.append(_full_name(group=True, parts=True))
+        found.append(_full_name(sql, group=True, parts=True))
     elif "first_name" in chosen:
         found.append(_name("first_name", group="first_name_group"))
     elif "last_name" in chosen:
@@ -213,7 +224,7 @@ def comparisons_for(attributes: list[str]) -> list[Any]:
         if identifier in chosen:
             found.append(_code(identifier, typos=2 if identifier == "ssn" else 1))
     if "address" in chosen:
-        found.append(_residence(town=False, zip_code="zip" in chosen))
+        found.append(_residence(sql, zip_code="zip" in chosen))
         if "town" in chosen:
             found.append(_text("town", tf=True, home_first=True))
     else:
@@ -269,11 +280,13 @@ def training_keys(attributes: list[str]) -> list[tuple[str, ...]]:
     return [rule for rule in _TRAINING if set(rule) <= chosen]
 
 
-def default_settings(attributes: list[str], *, link_type: str) -> SettingsCreator:
+def default_settings(
+    attributes: list[str], *, link_type: str, dialect: str = "duckdb"
+) -> SettingsCreator:
     """Settings for these attributes; ``link_type`` is dedupe_only or link_and_dedupe."""
     return SettingsCreator(
         link_type=link_type,  # type: ignore[arg-type]
-        comparisons=comparisons_for(attributes),
+        comparisons=comparisons_for(attributes, dialect),
         blocking_rules_to_generate_predictions=[
             *(block_on(*rule) for rule in blocking_keys(attributes)),
             *(
