@@ -29,6 +29,7 @@ from statedata.core.jobs import JobQueue, fail_interrupted_jobs
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
+from statedata.linkage import router as persons_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
 from statedata.quality import pages as quality_pages
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         pii_router.router,
         freshness_router.router,
         outbox.api,
+        persons_api.router,
         query_api.router,
         quality_api.router,
         standards_api.router,

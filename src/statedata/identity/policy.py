@@ -48,6 +48,9 @@ class Action(StrEnum):
     USE_SQL_WORKSPACE = "sql.use"  # run SQL over the datasets one may read
     SAVE_SQL_QUERY = "sql.save"  # keep, change and delete one's own saved statements
     READ_OUTBOX = "outbox.read"  # the reminders and notices the portal sent or keeps
+    MATCH_PERSONS = "person.match"  # look a person up in the person index by attributes
+    READ_PERSON = "person.read"  # a person's records, golden record and history
+    DECIDE_MATCH = "person.decide"  # say two records are, or are not, the same person
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -71,6 +74,9 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.USE_SQL_WORKSPACE: Scope.READ,
     Action.SAVE_SQL_QUERY: Scope.WRITE,
     Action.READ_OUTBOX: Scope.READ,
+    Action.MATCH_PERSONS: Scope.READ,
+    Action.READ_PERSON: Scope.READ,
+    Action.DECIDE_MATCH: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -172,6 +178,11 @@ def decide(
         if actor.role is Role.ADMIN or actor.role in AGENCY_KEEPERS:
             return ALLOW  # which messages: outbox_agency()
         return Decision(False, "only data officers, stewards and admins read the outbox")
+    if action in {Action.MATCH_PERSONS, Action.READ_PERSON, Action.DECIDE_MATCH}:
+        # The index joins every agency's people: only those who keep person data use it.
+        if actor.role is Role.ADMIN or actor.role in AGENCY_KEEPERS:
+            return ALLOW
+        return Decision(False, "only stewards, data officers and admins use the person index")
     if action is Action.MANAGE_INVENTORY:
         if actor.role is Role.ADMIN or (
             actor.role is Role.AGENCY_DATA_OFFICER
@@ -323,6 +334,12 @@ def outbox_agency(actor: Actor) -> int | None:
 
 
 def _is_audited_read(action: Action, resource: Resource | None) -> bool:
-    if action in {Action.READ_AUDIT, Action.READ_USERS, Action.READ_OUTBOX}:
+    if action in {
+        Action.READ_AUDIT,
+        Action.READ_USERS,
+        Action.READ_OUTBOX,
+        Action.MATCH_PERSONS,
+        Action.READ_PERSON,
+    }:
         return True
     return action is Action.READ_DATASET and resource is not None and not resource.is_public

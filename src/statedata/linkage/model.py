@@ -14,6 +14,8 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
+from statedata.linkage.blocking import BLOCKING_KEYS, SWAPPED_NAMES
+
 
 @dataclass(frozen=True)
 class Sql:
@@ -237,29 +239,6 @@ def comparisons_for(attributes: list[str], dialect: str = "duckdb") -> list[Any]
     return found
 
 
-# Candidate pairs: any one of these agreeing. Each leaves room for typos in the others; between
-# them a true pair fails only if it disagrees on all (a name pair, a date, an identifier, a
-# place).
-_BLOCKING: list[tuple[str, ...]] = [
-    ("ssn",),
-    ("identifier",),
-    ("first_name", "last_name"),
-    ("last_name", "date_of_birth"),
-    ("first_name", "date_of_birth"),
-    ("date_of_birth", "zip"),
-    ("last_name", "zip"),
-    ("first_name", "zip"),
-    ("address", "zip"),
-    ("last_name", "town"),
-    ("phone",),
-    ("email",),
-    ("address",),
-    ("date_of_birth", "town"),
-]
-
-# Given and family names written in each other's place.
-SWAPPED_NAMES = "l.first_name = r.last_name AND l.last_name = r.first_name"
-
 # Rules for training: each trains the comparisons not in it.
 _TRAINING: list[tuple[str, ...]] = [
     ("first_name", "last_name"),
@@ -272,7 +251,7 @@ _TRAINING: list[tuple[str, ...]] = [
 
 def blocking_keys(attributes: list[str]) -> list[tuple[str, ...]]:
     chosen = set(attributes)
-    return [rule for rule in _BLOCKING if set(rule) <= chosen]
+    return [rule for rule in BLOCKING_KEYS if set(rule) <= chosen]
 
 
 def training_keys(attributes: list[str]) -> list[tuple[str, ...]]:

@@ -11,11 +11,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statedata.core.db import Base, UTCDateTime, utcnow
 from statedata.linkage.attributes import ATTRIBUTES
+from statedata.linkage.blocking import BLOCKING_KEYS
 
 
 class LinkageModel(Base):
@@ -68,7 +79,15 @@ class Person(Base):
 
 class PersonRecord(Base):
     __tablename__ = "linkage_record"
-    __table_args__ = (UniqueConstraint("source", "record_id"),)
+    # one index per blocking key: the real-time match looks candidates up by them
+    __table_args__ = (
+        UniqueConstraint("source", "record_id"),
+        *(
+            Index("ix_linkage_record_" + "_".join(key), *key)
+            for key in BLOCKING_KEYS
+            if key != ("address",)  # the (address, zip) index serves it
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(200))

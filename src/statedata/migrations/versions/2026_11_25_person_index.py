@@ -18,6 +18,23 @@ branch_labels = None
 depends_on = None
 
 
+_BLOCKING_KEYS = [
+    ("ssn",),
+    ("identifier",),
+    ("first_name", "last_name"),
+    ("last_name", "date_of_birth"),
+    ("first_name", "date_of_birth"),
+    ("date_of_birth", "zip"),
+    ("last_name", "zip"),
+    ("first_name", "zip"),
+    ("address", "zip"),
+    ("last_name", "town"),
+    ("phone",),
+    ("email",),
+    ("date_of_birth", "town"),
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "linkage_model",
@@ -76,6 +93,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_linkage_record_person_id"), ["person_id"], unique=False
         )
+    # one per blocking key (as of this revision): the real-time match looks candidates up
+    for key in _BLOCKING_KEYS:
+        op.create_index("ix_linkage_record_" + "_".join(key), "linkage_record", list(key))
 
     op.create_table(
         "linkage_run",

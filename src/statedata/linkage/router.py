@@ -1,0 +1,78 @@
+"""The person index's API: real-time match, a person, and decisions on pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from statedata.linkage import service
+from statedata.web.deps import CurrentActor, DbSession
+
+router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attributes: dict[str, str | None] = Field(
+        description="Person attributes as the source holds them: first_name, middle_name, "
+        "last_name, suffix, date_of_birth, sex, ssn, identifier, address, town, zip, phone, email.",
+        examples=[{"first_name": "Maria", "last_name": "Lopez", "date_of_birth": "1984-02-29"}],
+    )
+    limit: int = Field(default=10, ge=1, le=100, description="How many persons to return.")
+
+
+class RecordRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, max_length=200)
+    record_id: str = Field(min_length=1, max_length=200)
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_a: RecordRef
+    record_b: RecordRef
+    same: bool = Field(description="true: the same person; false: not the same person.")
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/match")
+def match(body: MatchRequest, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """The index's likeliest persons for these attributes, best first, each with its match
+    probability and how every comparison came out (level, label and weight). For stewards,
+    data officers and admins; every call is audited."""
+    return service.match_person(session, actor=actor, attributes=body.attributes, limit=body.limit)
+
+
+@router.get("/{person_id}")
+def person(person_id: str, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """A person's records and history (a merged person's ID leads to its survivor)."""
+    return service.read_person(session, actor=actor, person_id=person_id)
+
+
+@router.post("/decisions", status_code=201)
+def decide(body: DecisionRequest, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """Say two records are (or are not) the same person. The decision binds every later run."""
+    decision = service.decide_pair(
+        session,
+        actor=actor,
+        record_a=(body.record_a.source, body.record_a.record_id),
+        record_b=(body.record_b.source, body.record_b.record_id),
+        same=body.same,
+        note=body.note,
+    )
+    return {"id": decision.id, "same": decision.same, "decided_at": decision.decided_at.isoformat()}
+
+
+@router.delete("/decisions/{decision_id}")
+def undo(decision_id: int, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """Undo a decision; the two records group as the model says again."""
+    decision = service.undo_decision(session, actor=actor, decision_id=decision_id)
+    return {
+        "id": decision.id,
+        "undone_at": decision.undone_at.isoformat() if decision.undone_at else None,
+    }
