@@ -29,6 +29,7 @@ from statedata.core.jobs import JobQueue, fail_interrupted_jobs
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
+from statedata.linkage import pages as persons_pages
 from statedata.linkage import router as persons_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         plan_pages.router,
         freshness_pages.router,
         outbox.pages,
+        persons_pages.router,
         source_pages.router,
         ckan.router,
         portal.api,

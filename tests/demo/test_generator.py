@@ -62,7 +62,7 @@ def test_every_source_record_has_exactly_one_true_person(demo_dir: Path) -> None
 def test_record_ids_reveal_nothing_about_the_person(demo_dir: Path) -> None:
     ids = [row[0] for row in sql(demo_dir, "SELECT record_id FROM dmv_licenses LIMIT 200")]
 
-    assert all(re.fullmatch(r"DMV-\d{10}", value) for value in ids)
+    assert all(re.fullmatch(r"DMV-\d{14}", value) for value in ids)
     [(shared,)] = sql(
         demo_dir,
         """SELECT count(*) FROM dmv_licenses d JOIN dss_enrollments s

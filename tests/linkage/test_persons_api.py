@@ -104,6 +104,10 @@ def test_a_steward_matches_a_person_and_the_call_is_audited(
     person = client.get(f"/api/v1/persons/{record.person_id}", headers=steward).json()
     assert {r["record_id"] for r in person["records"]} >= {record.record_id}
     assert person["history"][0]["kind"] == "created"
+    golden = person["golden_record"]
+    assert golden["date_of_birth"]["rule"] == "source_priority"
+    held = {(r["source"], r["record_id"]) for r in person["records"]}
+    assert all((g["source"], g["record_id"]) in held for g in golden.values())
 
 
 def _prior(factory: sessionmaker[Session]) -> float:

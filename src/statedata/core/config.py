@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from statedata.core.errors import ConfigError
+from statedata.core.errors import ConfigError, InvalidInput
 
 ENV_PREFIX = "STATEDATA_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
@@ -227,9 +227,45 @@ class Settings(BaseSettings):
         description="The Spark master when linkage_backend is spark: local[N], "
         "spark://host:port, yarn or k8s://...",
     )
+    linkage_match_threshold: float = Field(
+        default=0.9,
+        gt=0,
+        lt=1,
+        description="Match probability at or above which two person records are one person.",
+    )
+    linkage_review_low: float = Field(
+        default=0.5, gt=0, lt=1, description="Lower end of the review queue's uncertain band."
+    )
+    linkage_review_high: float = Field(
+        default=0.95,
+        gt=0,
+        lt=1,
+        description="Upper end (exclusive) of the review queue's uncertain band.",
+    )
+    linkage_survivorship: dict[str, str] = Field(
+        default_factory=dict,
+        description="Golden-record rule per person attribute, as JSON, over the defaults: "
+        'most_frequent, most_recent or source_priority, e.g. {"address": "most_recent"}.',
+    )
+    linkage_source_priority: list[str] = Field(
+        default_factory=list,
+        description="Person-index sources in the order their values win under "
+        'source_priority, as JSON, e.g. ["dph_births", "dmv_licenses"].',
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Logging level of the server and workers."
     )
+
+    @field_validator("linkage_survivorship")
+    @classmethod
+    def _known_survivorship(cls, value: dict[str, str]) -> dict[str, str]:
+        from statedata.linkage.golden import rules_from
+
+        try:
+            rules_from(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from exc
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -249,6 +285,15 @@ class Settings(BaseSettings):
         if "://" in value and value.split("://", 1)[0].lower() not in LAKE_SCHEMES:
             raise ValueError("unknown lake URI scheme; use a folder path or s3://bucket/prefix")
         return value
+
+    @model_validator(mode="after")
+    def _review_band_in_order(self) -> Settings:
+        if self.linkage_review_low >= self.linkage_review_high:
+            raise ValueError(
+                f"linkage_review_low ({self.linkage_review_low}) must be below "
+                f"linkage_review_high ({self.linkage_review_high})."
+            )
+        return self
 
     @model_validator(mode="after")
     def _resolve_home(self) -> Settings:

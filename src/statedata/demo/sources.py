@@ -121,6 +121,11 @@ CAUSES = (
 )
 
 
+# Record numbers have room enough that a million records of one source do not collide (ten
+# digits did, by the birthday bound, past a few hundred thousand).
+RECORD_DIGITS = 14
+
+
 def opaque_id(*parts: object, digits: int = 10) -> str:
     """A stable number derived from ``parts`` that reveals nothing about them (no person index)."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
@@ -239,7 +244,9 @@ def _with_duplicates(
             duplicate.update(clerk.identity(person_index))
             # A duplicate is a second registration: new record id and new agency number.
             prefix = record["record_id"].split("-")[0]
-            duplicate["record_id"] = f"{prefix}-{opaque_id(seed, 'duplicate', record['record_id'])}"
+            duplicate["record_id"] = (
+                f"{prefix}-{opaque_id(seed, 'duplicate', record['record_id'], digits=RECORD_DIGITS)}"
+            )
             for key in ("case_number", "license_number", "sasid", "certificate_number"):
                 if key in duplicate:
                     duplicate[key] = opaque_id(
@@ -274,7 +281,7 @@ def _dss(
             programs.append(rng.choice(DSS_PROGRAMS))
         for k, program in enumerate(programs):
             record = {
-                "record_id": "DSS-" + opaque_id(seed, "dss", chunk, i, k),
+                "record_id": "DSS-" + opaque_id(seed, "dss", chunk, i, k, digits=RECORD_DIGITS),
                 "case_number": opaque_id(seed, "case", chunk, i, k, digits=9),
                 "program": program,
                 **clerk.identity(i),
@@ -302,7 +309,8 @@ def _sde(
             identity = clerk.identity(i)
             yield (
                 {
-                    "record_id": "SDE-" + opaque_id(seed, "sde", chunk, i, year),
+                    "record_id": "SDE-"
+                    + opaque_id(seed, "sde", chunk, i, year, digits=RECORD_DIGITS),
                     "sasid": sasid,
                     **identity,
                     "race_ethnicity": race,
@@ -337,7 +345,8 @@ def _dol(
             identity = clerk.identity(i)
             yield (
                 {
-                    "record_id": "DOL-" + opaque_id(seed, "dol", chunk, i, quarter),
+                    "record_id": "DOL-"
+                    + opaque_id(seed, "dol", chunk, i, quarter, digits=RECORD_DIGITS),
                     "ssn": clerk._ssn(i),
                     "first_name": identity["first_name"],
                     "last_name": identity["last_name"],
@@ -360,7 +369,7 @@ def _dmv(
         issued = AS_OF - timedelta(days=rng.randrange(1, 6 * 365))
         yield (
             {
-                "record_id": "DMV-" + opaque_id(seed, "dmv", chunk, i),
+                "record_id": "DMV-" + opaque_id(seed, "dmv", chunk, i, digits=RECORD_DIGITS),
                 "license_number": opaque_id(seed, "license", chunk, i, digits=9),
                 **clerk.identity(i),
                 "ssn": clerk._ssn(i),
@@ -383,7 +392,7 @@ def _births(
         identity = clerk.identity(int(i))
         yield (
             {
-                "record_id": "DPHB-" + opaque_id(seed, "birth", chunk, i),
+                "record_id": "DPHB-" + opaque_id(seed, "birth", chunk, i, digits=RECORD_DIGITS),
                 "certificate_number": f"B{as_date(p.dob[i]).year}{rng.randrange(10**6):06d}",
                 **identity,
                 "ssn": clerk._ssn(int(i)),
@@ -403,7 +412,7 @@ def _deaths(
         died = as_date(p.death_date[i])
         yield (
             {
-                "record_id": "DPHD-" + opaque_id(seed, "death", chunk, i),
+                "record_id": "DPHD-" + opaque_id(seed, "death", chunk, i, digits=RECORD_DIGITS),
                 "certificate_number": f"D{died.year}{rng.randrange(10**6):06d}",
                 **clerk.identity(int(i)),
                 "ssn": clerk._ssn(int(i)),

@@ -21,6 +21,7 @@ from splink import DuckDBAPI, Linker
 
 from statedata.core.errors import InvalidInput
 from statedata.linkage.backend import DUCKDB, Backend
+from statedata.linkage.blocking import chosen_keys
 from statedata.linkage.model import default_settings, deterministic_rules, training_rules
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DETERMINISTIC_RECALL = 0.7
 CANDIDATE_FLOOR = 0.01  # pairs below this probability are not kept
 U_SAMPLE_PAIRS = 1e6
+EM_MAX_PAIRS = 1e6  # pairs an EM session samples down to: enough to learn m, bounded in time
 M_FLOOR = 1e-5  # no level is taken to be impossible among matches: data has errors
 
 
@@ -51,7 +53,9 @@ def _train_by_em(linker: Linker, rule: Any) -> None:
     settings = linker._settings_obj  # the one place that reaches into Splink
     kept = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
     try:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=EM_MAX_PAIRS
+        )
     except ValueError as exc:
         settings.core_model_settings = kept
         sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
@@ -120,14 +124,24 @@ def stop_spark() -> None:
         spark_session.cache_clear()
 
 
-def trained_linker(records: pa.Table, attributes: list[str], backend: Backend = DUCKDB) -> Linker:
+def trained_linker(
+    records: pa.Table,
+    attributes: list[str],
+    backend: Backend = DUCKDB,
+    keys: list[tuple[str, ...]] | None = None,
+) -> Linker:
     """A linker over ``records`` with the default model for ``attributes``, trained on them:
     λ from strict rules, u from sampled pairs, m by EM under each training rule."""
     quiet_splink()
     api = _api(backend)
     table = api.register(records, table_name=_name("records"))
     # One table of every source: deduplicating it links across sources and within each.
-    settings = default_settings(attributes, link_type="dedupe_only", dialect=backend.name)
+    settings = default_settings(
+        attributes,
+        link_type="dedupe_only",
+        dialect=backend.name,
+        keys=keys if keys is not None else chosen_keys(records, attributes),
+    )
     linker = Linker(table, settings, log_level=None)
     rules = deterministic_rules(attributes)
     if rules:
@@ -144,10 +158,12 @@ def model_of(linker: Linker) -> dict[str, Any]:
     return linker.misc.save_model_to_json()
 
 
-def ported(model: dict[str, Any], attributes: list[str], dialect: str) -> dict[str, Any]:
+def ported(
+    model: dict[str, Any], attributes: list[str], dialect: str, keys: list[tuple[str, ...]]
+) -> dict[str, Any]:
     """A trained model with its SQL written for another backend: the same comparisons, levels,
     m, u and λ; only the spelling of our own levels' functions and the rules changes."""
-    fresh = default_settings(attributes, link_type="dedupe_only", dialect=dialect)
+    fresh = default_settings(attributes, link_type="dedupe_only", dialect=dialect, keys=keys)
     target = fresh.create_settings_dict(dialect)
     copy = {
         **model,
@@ -166,13 +182,17 @@ def ported(model: dict[str, Any], attributes: list[str], dialect: str) -> dict[s
 
 
 def linker_for(
-    records: pa.Table, model: dict[str, Any], attributes: list[str], backend: Backend = DUCKDB
+    records: pa.Table,
+    model: dict[str, Any],
+    attributes: list[str],
+    keys: list[tuple[str, ...]],
+    backend: Backend = DUCKDB,
 ) -> Linker:
     """A linker over ``records`` with a trained ``model`` (no training), on ``backend``."""
     quiet_splink()
     api = _api(backend)
     table = api.register(records, table_name=_name("records"))
-    return Linker(table, ported(model, attributes, backend.name), log_level=None)
+    return Linker(table, ported(model, attributes, backend.name, keys), log_level=None)
 
 
 def _arrow(predictions: Any) -> pa.Table:

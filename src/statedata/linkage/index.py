@@ -27,6 +27,7 @@ from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.backend import DUCKDB, Backend
+from statedata.linkage.blocking import chosen_keys
 from statedata.linkage.clustering import cluster, contradiction
 from statedata.linkage.models import (
     LinkageModel,
@@ -278,12 +279,14 @@ def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
             "the index has no names, dates of birth or identifiers to train a model on."
         )
     records = index_table(session, attributes)
-    linker = trained_linker(records, attributes, backend)
+    keys = chosen_keys(records, attributes)
+    linker = trained_linker(records, attributes, backend, keys)
     version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
     model = LinkageModel(
         version=version,
         attributes=attributes,
         shapes=sorted({tuple(shape) for shape in _shapes(session).values()}),
+        blocking=[list(key) for key in keys],
         settings=model_of(linker),
         records=records.num_rows,
         note=note,
@@ -302,7 +305,7 @@ def _score_everything(session: Session, model: LinkageModel, backend: Backend) -
     from statedata.linkage.engine import linker_for, score_all
 
     records = index_table(session, model.attributes)
-    return score_all(linker_for(records, model.settings, model.attributes, backend))
+    return score_all(linker_for(records, model.settings, model.attributes, _keys(model), backend))
 
 
 def _score_touched(
@@ -314,7 +317,12 @@ def _score_touched(
     mask = pa.compute.is_in(everyone.column("unique_id"), pa.array(touched, pa.int64()))
     new = everyone.filter(mask)
     existing = everyone.filter(pa.compute.invert(mask))
-    return score_new(linker_for(everyone, model.settings, model.attributes, backend), existing, new)
+    linker = linker_for(everyone, model.settings, model.attributes, _keys(model), backend)
+    return score_new(linker, existing, new)
+
+
+def _keys(model: LinkageModel) -> list[tuple[str, ...]]:
+    return [tuple(key) for key in model.blocking]
 
 
 def _keep_pairs(session: Session, pairs: pa.Table, run: LinkageRun) -> int:
@@ -363,21 +371,53 @@ def rerun(
 # -- regrouping -----------------------------------------------------------------------------
 
 
+# Above this many ids a query reads the whole table and filters here, rather than sending
+# thousands of IN lists (a first load or a re-run regroups everyone).
+WHOLE_TABLE = 20_000
+
+
+def _strong_pairs(
+    session: Session, records: set[int], threshold: float, *, both: bool
+) -> list[tuple[int, int, float]]:
+    """Pairs at or above ``threshold`` with one record (``both``: both records) in ``records``."""
+    columns = (ScoredPair.record_a, ScoredPair.record_b, ScoredPair.probability)
+    strong = ScoredPair.probability >= threshold
+    rows: Iterable[Any]
+    if len(records) > WHOLE_TABLE:
+        rows = session.execute(select(*columns).where(strong))
+    else:
+        rows = (
+            row
+            for chunk in _chunks(sorted(records))
+            for row in session.execute(
+                select(*columns).where(
+                    strong, or_(ScoredPair.record_a.in_(chunk), ScoredPair.record_b.in_(chunk))
+                )
+            )
+        )
+    found: dict[tuple[int, int], float] = {}
+    for a, b, p in rows:
+        inside = (a in records) + (b in records)
+        if inside == 2 or (inside == 1 and not both):
+            found[(a, b)] = p
+    return [(a, b, p) for (a, b), p in found.items()]
+
+
 def _strong_neighbours(session: Session, records: set[int], threshold: float) -> set[int]:
     found: set[int] = set()
-    for chunk in _chunks(sorted(records)):
-        for a, b in session.execute(
-            select(ScoredPair.record_a, ScoredPair.record_b).where(
-                ScoredPair.probability >= threshold,
-                or_(ScoredPair.record_a.in_(chunk), ScoredPair.record_b.in_(chunk)),
-            )
-        ):
-            found.update((a, b))
+    for a, b, _p in _strong_pairs(session, records, threshold, both=False):
+        found.update((a, b))
     return found
 
 
 def _records_of_persons_of(session: Session, records: set[int]) -> dict[int, str | None]:
     """``records`` and every record of their persons, each with its person."""
+    if len(records) > WHOLE_TABLE:
+        rows = session.execute(select(PersonRecord.id, PersonRecord.person_id))
+        # not dict(rows): a Result has keys(), so dict() would take it for a mapping
+        everyone: dict[int, str | None] = {pk: person for pk, person in rows}  # noqa: C416
+        theirs = {everyone[r] for r in records if everyone.get(r) is not None}
+        return {r: p for r, p in everyone.items() if r in records or p in theirs}
     persons: set[str] = set()
     found: dict[int, str | None] = {}
     for chunk in _chunks(sorted(records)):
@@ -419,17 +459,7 @@ def _regroup(
     write what changed."""
     members = _records_of_persons_of(session, seeds | _strong_neighbours(session, seeds, threshold))
     everyone = set(members)
-    pairs: list[tuple[int, int, float]] = []
-    for chunk in _chunks(sorted(everyone)):
-        pairs += [
-            (a, b, p)
-            for a, b, p in session.execute(
-                select(ScoredPair.record_a, ScoredPair.record_b, ScoredPair.probability).where(
-                    ScoredPair.probability >= threshold, ScoredPair.record_a.in_(chunk)
-                )
-            )
-            if b in everyone
-        ]
+    pairs = _strong_pairs(session, everyone, threshold, both=True)
     decisions = [
         d for d in _active_decisions(session) if d.record_a in everyone or d.record_b in everyone
     ]
@@ -468,15 +498,15 @@ def _apply(
     user_id: int | None,
 ) -> None:
     now = utcnow()
-    keys = {
-        pk: [source, rid]
-        for chunk in _chunks(sorted(result.person_of))
-        for pk, source, rid in session.execute(
-            select(PersonRecord.id, PersonRecord.source, PersonRecord.record_id).where(
-                PersonRecord.id.in_(chunk)
-            )
-        )
-    }
+    keyed = select(PersonRecord.id, PersonRecord.source, PersonRecord.record_id)
+    if len(result.person_of) > WHOLE_TABLE:
+        keys = {pk: [source, rid] for pk, source, rid in session.execute(keyed)}
+    else:
+        keys = {
+            pk: [source, rid]
+            for chunk in _chunks(sorted(result.person_of))
+            for pk, source, rid in session.execute(keyed.where(PersonRecord.id.in_(chunk)))
+        }
     events: list[dict[str, Any]] = []
 
     def event(
@@ -538,21 +568,20 @@ def _apply(
     run.moves += sum(len(r) for r in moved.values())
     for (was, now_in), shifted in moved.items():
         event("records_moved", was, now_in, shifted, f"{len(shifted)} record(s) moved to {now_in}")
-    by_person: dict[str, list[int]] = defaultdict(list)
-    for record, person in result.person_of.items():
-        if before.get(record) != person:
-            by_person[person].append(record)
-    for person, placed in by_person.items():
-        for chunk in _chunks(placed):
-            session.execute(
-                update(PersonRecord).where(PersonRecord.id.in_(chunk)).values(person_id=person)
-            )
-    touched_persons = set(by_person) | {p for p in before.values() if p}
-    for people in _chunks(sorted(touched_persons)):
+    placed = {
+        record: person
+        for record, person in result.person_of.items()
+        if before.get(record) != person
+    }
+    if placed:  # one executemany by primary key
         session.execute(
-            update(Person)
-            .where(Person.id.in_(people), Person.status == "active")
-            .values(updated_at=now)
+            update(PersonRecord), [{"id": r, "person_id": p} for r, p in placed.items()]
+        )
+    touched_persons = set(placed.values()) | {p for p in before.values() if p}
+    touched_persons -= set(result.merged_into)
+    if touched_persons:
+        session.execute(
+            update(Person), [{"id": p, "updated_at": now} for p in sorted(touched_persons)]
         )
     if events:
         session.execute(insert(PersonEvent), events)

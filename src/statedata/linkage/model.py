@@ -14,7 +14,7 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
-from statedata.linkage.blocking import BLOCKING_KEYS, SWAPPED_NAMES
+from statedata.linkage.blocking import BLOCKING_KEYS, SWAPPED_NAMES, needs
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def comparisons_for(attributes: list[str], dialect: str = "duckdb") -> list[Any]
 _TRAINING: list[tuple[str, ...]] = [
     ("first_name", "last_name"),
     ("date_of_birth",),
-    ("zip",),
+    ("zip",),  # billions of pairs in a million records: EM samples them (engine.EM_MAX_PAIRS)
     ("ssn",),
     ("identifier",),
 ]
@@ -251,7 +251,7 @@ _TRAINING: list[tuple[str, ...]] = [
 
 def blocking_keys(attributes: list[str]) -> list[tuple[str, ...]]:
     chosen = set(attributes)
-    return [rule for rule in BLOCKING_KEYS if set(rule) <= chosen]
+    return [rule for rule in BLOCKING_KEYS if needs(rule) <= chosen]
 
 
 def training_keys(attributes: list[str]) -> list[tuple[str, ...]]:
@@ -260,14 +260,20 @@ def training_keys(attributes: list[str]) -> list[tuple[str, ...]]:
 
 
 def default_settings(
-    attributes: list[str], *, link_type: str, dialect: str = "duckdb"
+    attributes: list[str],
+    *,
+    link_type: str,
+    dialect: str = "duckdb",
+    keys: list[tuple[str, ...]] | None = None,
 ) -> SettingsCreator:
-    """Settings for these attributes; ``link_type`` is dedupe_only or link_and_dedupe."""
+    """Settings for these attributes; ``link_type`` is dedupe_only or link_and_dedupe; ``keys``
+    are the blocking keys (``blocking.chosen_keys``; the strict ones for the attributes if
+    not given)."""
     return SettingsCreator(
         link_type=link_type,  # type: ignore[arg-type]
         comparisons=comparisons_for(attributes, dialect),
         blocking_rules_to_generate_predictions=[
-            *(block_on(*rule) for rule in blocking_keys(attributes)),
+            *(block_on(*rule) for rule in (keys or blocking_keys(attributes))),
             *(
                 [CustomRule(SWAPPED_NAMES)]
                 if {"first_name", "last_name"} <= set(attributes)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from statedata.core.db import Base, UTCDateTime, utcnow
 from statedata.linkage.attributes import ATTRIBUTES
-from statedata.linkage.blocking import BLOCKING_KEYS
+from statedata.linkage.blocking import database_indexes
 
 
 class LinkageModel(Base):
@@ -39,6 +39,8 @@ class LinkageModel(Base):
     attributes: Mapped[list[str]] = mapped_column(JSON)
     # the attribute sets of the sources it learnt from; a source of another shape retrains it
     shapes: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    # the blocking keys chosen for the index it was trained on (``blocking.chosen_keys``)
+    blocking: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     records: Mapped[int] = mapped_column(Integer)  # how many records it was trained on
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -82,11 +84,7 @@ class PersonRecord(Base):
     # one index per blocking key: the real-time match looks candidates up by them
     __table_args__ = (
         UniqueConstraint("source", "record_id"),
-        *(
-            Index("ix_linkage_record_" + "_".join(key), *key)
-            for key in BLOCKING_KEYS
-            if key != ("address",)  # the (address, zip) index serves it
-        ),
+        *(Index("ix_linkage_record_" + "_".join(key), *key) for key in database_indexes()),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

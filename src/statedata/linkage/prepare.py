@@ -246,8 +246,8 @@ def standardized_records(
 
 
 def with_comparison_columns(batches: dict[str, list[object]]) -> pa.Table:
-    """The standardized columns plus what the comparisons derive from them: the given name's
-    nickname group, the family name's parts and the full name."""
+    """The standardized columns plus what the comparisons and blocking derive from them: the
+    given name's nickname group, the family name's parts, the birth year and the full name."""
     types = {"unique_id": pa.int64()}
     if "first_name" in batches:
         batches["first_name_group"] = [
@@ -259,6 +259,10 @@ def with_comparison_columns(batches: dict[str, list[object]]) -> pa.Table:
             v.split(" ") if isinstance(v, str) else None for v in batches["last_name"]
         ]
         types["last_name_parts"] = pa.list_(pa.string())
+    if "date_of_birth" in batches:  # a blocking key with names and places
+        batches["birth_year"] = [
+            v[:4] if isinstance(v, str) else None for v in batches["date_of_birth"]
+        ]
     if "first_name" in batches and "last_name" in batches:
         batches["full_name"] = [
             f"{f} {s}" if f and s else None

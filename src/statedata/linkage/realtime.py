@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from statedata.core.errors import InvalidInput
 from statedata.linkage.attributes import ATTRIBUTES
-from statedata.linkage.blocking import BLOCKING_KEYS
+from statedata.linkage.blocking import BIRTH_YEAR
 from statedata.linkage.models import LinkageModel, LinkageRun, PersonRecord
 from statedata.linkage.prepare import RawSource, standardized_records, with_comparison_columns
 
@@ -49,6 +49,13 @@ class Candidate:
     levels: list[Level]
 
 
+def _column(part: str) -> Any:
+    # the year is not stored: the database finds the rest of the key by its index, then this
+    if part == BIRTH_YEAR:
+        return func.substr(PersonRecord.date_of_birth, 1, 4)
+    return getattr(PersonRecord, part)
+
+
 def _small_queries() -> duckdb.DuckDBPyConnection:
     # A request scores a few rows: one thread plans and runs that faster than several.
     connection = duckdb.connect()
@@ -72,6 +79,7 @@ class Matcher:
     model_version: int
     index_run: int  # the last run it saw: a newer one means rebuilding
     attributes: list[str]
+    keys: list[tuple[str, ...]]  # the model's blocking keys
     sql: str  # the comparison levels (gamma) of the query against each candidate
     prior: float  # log2 of the prior odds of a match
     weights: dict[str, dict[int, LevelWeight]]  # comparison -> gamma -> its weight
@@ -100,9 +108,9 @@ class Matcher:
 
     def candidates(self, session: Session, query: dict[str, Any]) -> list[Any]:
         conditions = []
-        for key in BLOCKING_KEYS:
-            if set(key) <= set(self.attributes) and all(query.get(a) for a in key):
-                conditions.append(and_(*(getattr(PersonRecord, a) == query[a] for a in key)))
+        for key in self.keys:
+            if all(query.get(a) for a in key):
+                conditions.append(and_(*(_column(a) == query[a] for a in key)))
         if query.get("first_name") and query.get("last_name"):
             conditions.append(
                 and_(
@@ -150,7 +158,7 @@ class Matcher:
             self._db.unregister(CANDIDATES)
         return self._ranked(first, found, gammas, where, limit)
 
-    def _tf_weight(self, level: LevelWeight, left: Any, right: Any) -> float:
+    def tf_weight(self, level: LevelWeight, left: Any, right: Any) -> float:
         # Splink's adjustment: a common value (SMITH) agrees less tellingly than a rare one.
         shares = self.tf.get(level.tf_column or "", {})
         found = [shares[v] for v in (left, right) if v is not None and v in shares]
@@ -182,7 +190,7 @@ class Matcher:
                 level = self.weights[comparison][gamma]
                 weight = level.match_weight
                 if level.tf_column is not None:
-                    weight += self._tf_weight(
+                    weight += self.tf_weight(
                         level, query.get(level.tf_column), candidates[level.tf_column][n]
                     )
                 total += weight
@@ -219,7 +227,7 @@ def _compiled(model: LinkageModel) -> tuple[str, float, dict[str, dict[int, Leve
     from statedata.linkage.engine import ported
 
     settings = SettingsCreator.from_path_or_dict(
-        ported(model.settings, model.attributes, "duckdb")
+        ported(model.settings, model.attributes, "duckdb", [tuple(k) for k in model.blocking])
     ).get_settings("duckdb")
     weights: dict[str, dict[int, LevelWeight]] = {}
     cases = []
@@ -284,6 +292,7 @@ def matcher(session: Session, model: LinkageModel | None = None) -> Matcher:
             model_version=model.version,
             index_run=last_run,
             attributes=list(model.attributes),
+            keys=[tuple(key) for key in model.blocking],
             sql=sql,
             prior=prior,
             weights=weights,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.linkage import service
@@ -48,10 +48,47 @@ def match(body: MatchRequest, session: DbSession, actor: CurrentActor) -> dict[s
     return service.match_person(session, actor=actor, attributes=body.attributes, limit=body.limit)
 
 
+@router.get("/model")
+def model(session: DbSession, actor: CurrentActor, version: int | None = None) -> dict[str, Any]:
+    """The matching model (the newest version, or ``version``): the chance of a match, each
+    comparison level's m, u and match weight, the blocking keys, and every version trained."""
+    return service.model_parameters(session, actor=actor, version=version)
+
+
+@router.get("/review")
+def review_queue(
+    request: Request, session: DbSession, actor: CurrentActor, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    """Pairs in the uncertain band nobody has decided, most valuable first (nearest the match
+    threshold), with the queue's size and the age of its oldest pair."""
+    items, size = service.review(
+        session, actor=actor, settings=request.app.state.settings, limit=limit, offset=offset
+    )
+    return {**size, "pairs": [service.item_as_dict(item) for item in items]}
+
+
+@router.get("/review/{pair_id}")
+def review_pair(
+    pair_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """One pair side by side, what differs, and its waterfall (prior plus each comparison's
+    weight, adding up to the match weight)."""
+    item, following = service.review_pair(
+        session, actor=actor, pair_id=pair_id, settings=request.app.state.settings
+    )
+    return {**service.item_as_dict(item), "next_pair_id": following}
+
+
 @router.get("/{person_id}")
-def person(person_id: str, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
-    """A person's records and history (a merged person's ID leads to its survivor)."""
-    return service.read_person(session, actor=actor, person_id=person_id)
+def person(
+    person_id: str, request: Request, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """A person's golden record (each attribute's surviving value, the rule that chose it and
+    the record it came from), records and history (a merged person's ID leads to its
+    survivor)."""
+    return service.read_person(
+        session, actor=actor, person_id=person_id, settings=request.app.state.settings
+    )
 
 
 @router.post("/decisions", status_code=201)

@@ -3,19 +3,32 @@ and audited. The adapters (API, pages) call these and nothing below them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from statedata.core.audit import record_event
+from statedata.core.config import Settings
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize
 from statedata.linkage import index
-from statedata.linkage.models import MatchDecision, PersonRecord
+from statedata.linkage.attributes import ATTRIBUTES
+from statedata.linkage.golden import SourceRecord, golden_record, rules_from
+from statedata.linkage.models import LinkageModel, MatchDecision, PersonRecord, ScoredPair
 from statedata.linkage.realtime import matcher
+from statedata.linkage.review import (
+    REVIEW_HIGH,
+    REVIEW_LOW,
+    ReviewItem,
+    next_pair_after,
+    queue_size,
+    review_item,
+    review_queue,
+)
 
 INDEX = Resource("person_index", "persons")
 
@@ -43,8 +56,11 @@ def match_person(
     }
 
 
-def read_person(session: Session, *, actor: Actor, person_id: str) -> dict[str, Any]:
-    """A person's records and history; an ID that was merged leads to its survivor."""
+def read_person(
+    session: Session, *, actor: Actor, person_id: str, settings: Settings | None = None
+) -> dict[str, Any]:
+    """A person's golden record, records and history; an ID that was merged leads to its
+    survivor. The golden record's rules come from ``settings`` (the defaults without)."""
     authorize(
         session, actor=actor, action=Action.READ_PERSON, resource=Resource("person", person_id)
     )
@@ -56,11 +72,28 @@ def read_person(session: Session, *, actor: Actor, person_id: str) -> dict[str, 
             .order_by(PersonRecord.id)
         )
     )
+    rules = rules_from(settings.linkage_survivorship if settings else {})
+    priority = settings.linkage_source_priority if settings else []
+    golden = golden_record(
+        [
+            SourceRecord(
+                r.source,
+                r.record_id,
+                r.raw,
+                {a: getattr(r, a) for a in ATTRIBUTES},
+                r.updated_at,
+            )
+            for r in records
+        ],
+        rules,
+        priority,
+    )
     return {
         "person_id": person.id,
         "asked_for": person_id,
         "merged_from": person_id if person.id != person_id else None,
         "created_at": person.created_at.isoformat(),
+        "golden_record": {a: asdict(survivor) for a, survivor in golden.items()},
         "records": [
             {
                 "source": r.source,
@@ -71,6 +104,7 @@ def read_person(session: Session, *, actor: Actor, person_id: str) -> dict[str, 
             }
             for r in records
         ],
+        "decisions": _decisions_about(session, [r.id for r in records]),
         "history": [
             {
                 "at": e.at.isoformat(),
@@ -83,6 +117,36 @@ def read_person(session: Session, *, actor: Actor, person_id: str) -> dict[str, 
             for e in index.person_history(session, person.id)
         ],
     }
+
+
+def _decisions_about(session: Session, record_ids: list[int]) -> list[dict[str, Any]]:
+    """The decisions in force on any of these records."""
+    if not record_ids:
+        return []
+    found = session.scalars(
+        select(MatchDecision)
+        .where(
+            MatchDecision.undone_at.is_(None),
+            or_(MatchDecision.record_a.in_(record_ids), MatchDecision.record_b.in_(record_ids)),
+        )
+        .order_by(MatchDecision.id)
+    )
+    keys = {}
+    decisions = list(found)
+    for pk in {d.record_a for d in decisions} | {d.record_b for d in decisions}:
+        record = session.get(PersonRecord, pk)
+        keys[pk] = [record.source, record.record_id] if record else ["?", str(pk)]
+    return [
+        {
+            "id": d.id,
+            "left": keys[d.record_a],
+            "right": keys[d.record_b],
+            "same": d.same,
+            "note": d.note,
+            "decided_at": d.decided_at.isoformat(),
+        }
+        for d in decisions
+    ]
 
 
 def decide_pair(
@@ -126,3 +190,139 @@ def undo_decision(session: Session, *, actor: Actor, decision_id: int) -> MatchD
         resource_id=decision_id,
     )
     return decision
+
+
+def _band(settings: Settings | None) -> dict[str, float]:
+    if settings is None:
+        return {"threshold": index.MATCH_THRESHOLD, "low": REVIEW_LOW, "high": REVIEW_HIGH}
+    return {
+        "threshold": settings.linkage_match_threshold,
+        "low": settings.linkage_review_low,
+        "high": settings.linkage_review_high,
+    }
+
+
+def review(
+    session: Session,
+    *,
+    actor: Actor,
+    settings: Settings | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ReviewItem], dict[str, Any]]:
+    """The review queue's most valuable pairs and its size and age (stewards and above)."""
+    if not 1 <= limit <= 200:
+        raise InvalidInput(f"limit: {limit} is not between 1 and 200.")
+    if offset < 0:
+        raise InvalidInput(f"offset: {offset} is negative.")
+    authorize(session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", "queue"))
+    band = _band(settings)
+    size = queue_size(session, band["low"], band["high"])
+    return review_queue(session, **band, limit=limit, offset=offset), size
+
+
+def review_pair(
+    session: Session, *, actor: Actor, pair_id: int, settings: Settings | None = None
+) -> tuple[ReviewItem, int | None]:
+    """One pair side by side with its waterfall, and the queue's next pair after it."""
+    authorize(
+        session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", str(pair_id))
+    )
+    item = review_item(session, pair_id)
+    return item, next_pair_after(session, pair_id, **_band(settings))
+
+
+def decide_reviewed(
+    session: Session, *, actor: Actor, pair_id: int, same: bool, note: str = ""
+) -> MatchDecision:
+    """Decide a pair from the queue (by the pair's number)."""
+    pair = session.get(ScoredPair, pair_id)
+    if pair is None:
+        raise NotFound(f"no scored pair {pair_id}.")
+    left = session.get(PersonRecord, pair.record_a)
+    right = session.get(PersonRecord, pair.record_b)
+    if left is None or right is None:  # the foreign keys keep them; a race at worst
+        raise NotFound(f"pair {pair_id} names a record no longer in the index.")
+    return decide_pair(
+        session,
+        actor=actor,
+        record_a=(left.source, left.record_id),
+        record_b=(right.source, right.record_id),
+        same=same,
+        note=note,
+    )
+
+
+def item_as_dict(item: ReviewItem) -> dict[str, Any]:
+    def record(r: PersonRecord) -> dict[str, Any]:
+        return {
+            "source": r.source,
+            "record_id": r.record_id,
+            "person_id": r.person_id,
+            "raw": r.raw,
+            "standardized": {a: getattr(r, a) for a in ATTRIBUTES if getattr(r, a) is not None},
+        }
+
+    return {
+        "pair_id": item.pair_id,
+        "probability": item.probability,
+        "match_weight": item.match_weight,
+        "age_days": item.age_days,
+        "same_person_now": item.same_person_now,
+        "differs": item.differs,
+        "left": record(item.left),
+        "right": record(item.right),
+        "waterfall": [asdict(step) for step in item.waterfall],
+    }
+
+
+def model_parameters(
+    session: Session, *, actor: Actor, version: int | None = None
+) -> dict[str, Any]:
+    """A model version's parameters, level by level (m, u and match weight), and every version."""
+    authorize(session, actor=actor, action=Action.READ_PERSON, resource=Resource("person_model"))
+    versions = list(session.scalars(select(LinkageModel).order_by(LinkageModel.version.desc())))
+    if not versions:
+        raise NotFound("no model yet: the person index is empty.")
+    chosen = (
+        versions[0]
+        if version is None
+        else next((m for m in versions if m.version == version), None)
+    )
+    if chosen is None:
+        raise NotFound(f"no model version {version}.")
+    comparisons = []
+    for comparison in chosen.settings["comparisons"]:
+        levels = []
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            usable = isinstance(m, float | int) and isinstance(u, float | int) and m > 0 and u > 0
+            levels.append(
+                {
+                    "label": level.get("label_for_charts", ""),
+                    "m": m if isinstance(m, float | int) else None,
+                    "u": u if isinstance(u, float | int) else None,
+                    "match_weight": round(math.log2(m / u), 3) if usable else None,
+                    "term_frequencies": bool(level.get("tf_adjustment_column")),
+                }
+            )
+        comparisons.append({"name": comparison["output_column_name"], "levels": levels})
+    chance = chosen.settings.get("probability_two_random_records_match", 0.0)
+    return {
+        "version": chosen.version,
+        "trained_at": chosen.trained_at.isoformat(),
+        "records": chosen.records,
+        "note": chosen.note,
+        "attributes": chosen.attributes,
+        "blocking": chosen.blocking,
+        "probability_two_random_records_match": chance,
+        "prior_weight": round(math.log2(chance / (1 - chance)), 3) if 0 < chance < 1 else None,
+        "comparisons": comparisons,
+        "versions": [
+            {"version": m.version, "trained_at": m.trained_at.isoformat(), "records": m.records,
+             "note": m.note}
+            for m in versions
+        ],
+    }  # fmt: skip

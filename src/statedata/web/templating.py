@@ -40,6 +40,8 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         items += [("SQL workspace", "/sql"), ("Jobs", "/jobs")]
     if decide(actor, Action.READ_OUTBOX).allowed:
         items.append(("Outbox", "/outbox"))
+    if decide(actor, Action.READ_PERSON).allowed:
+        items.append(("Person review", "/persons/review"))
     if actor.role is Role.ADMIN:
         items += [("Users", "/admin/users"), ("Audit log", "/admin/audit")]
     return items

@@ -21,17 +21,18 @@ depends_on = None
 _BLOCKING_KEYS = [
     ("ssn",),
     ("identifier",),
-    ("first_name", "last_name"),
+    ("phone",),
+    ("email",),
+    ("first_name", "last_name", "zip"),
+    ("first_name", "last_name", "town"),
     ("last_name", "date_of_birth"),
     ("first_name", "date_of_birth"),
     ("date_of_birth", "zip"),
+    ("date_of_birth", "town"),
     ("last_name", "zip"),
     ("first_name", "zip"),
-    ("address", "zip"),
     ("last_name", "town"),
-    ("phone",),
-    ("email",),
-    ("date_of_birth", "town"),
+    ("address",),
 ]
 
 
@@ -42,6 +43,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("shapes", sa.JSON(), nullable=False),
+        sa.Column("blocking", sa.JSON(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("records", sa.Integer(), nullable=False),
         sa.Column("trained_at", UTCDateTime(), nullable=False),

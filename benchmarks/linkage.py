@@ -1,0 +1,294 @@
+"""Person linkage: statedata against a plain Splink model on the same synthetic Connecticut, and
+the real-time match against a large index through the HTTP API, in one run.
+
+1. End to end. Three agencies' person files (DSS enrollments, DMV licenses, DPH births) of the
+   synthetic Connecticut, --records in all, are linked twice from the same CSV files:
+   - statedata: ``link_sources`` with its default model (what ``statedata link run`` does);
+   - plain Splink 5 written as its documentation suggests: the comparison library's name,
+     date-of-birth and exact-match comparisons with term frequencies, blocking on names, date
+     of birth and SSN, λ from a deterministic rule, u by random sampling, m by EM under two
+     rules, persons at 0.95.
+   Both are timed from reading the files to the persons, and scored against the generator's
+   truth (pairwise precision, recall and F1).
+2. Real-time match. The same files are loaded into a person index (an instance database), the
+   portal is served on 127.0.0.1, and --requests POST /api/v1/persons/match calls are sent with
+   a steward's token, one at a time, each the attributes of a random record with a typo in the
+   given name half of the time. Prints median and p95 latency and how often the record's own
+   person came first.
+
+Run: .venv/bin/python benchmarks/linkage.py [--records 1000000] [--requests 1000]
+     [--skip-baseline] [--skip-realtime]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+PERSON = "record_id, first_name, middle_name, last_name, name_suffix, date_of_birth, sex, ssn"
+SOURCES = {
+    "dss_enrollments": ("dss.csv", "street_address, town, zip"),
+    "dmv_licenses": ("dmv.csv", "street_address, town, zip"),
+    "dph_births": ("births.csv", "NULL AS street_address, birth_town AS town, NULL AS zip"),
+}
+MAPPING = [
+    "first_name=first_name",
+    "middle_name=middle_name",
+    "last_name=last_name",
+    "suffix=name_suffix",
+    "date_of_birth=date_of_birth",
+    "sex=sex",
+    "ssn=ssn",
+    "address=street_address",
+    "town=town",
+    "zip=zip",
+]
+RECORDS_PER_PERSON = 1.26  # DSS, DMV and births records per generated person
+
+
+def make_files(
+    folder: Path, records: int, seed: int
+) -> tuple[list[Path], dict[tuple[str, str], str]]:
+    from statedata.demo.generator import generate_demo
+
+    persons = max(100, int(records / RECORDS_PER_PERSON))
+    generate_demo(folder / "ct", persons=persons, seed=seed)
+    files = []
+    for source, (name, place) in SOURCES.items():
+        target = folder / name
+        duckdb.sql(
+            f"COPY (SELECT {PERSON}, {place} FROM '{folder / 'ct' / source}.parquet') "  # noqa: S608
+            f"TO '{target}'"
+        )
+        files.append(target)
+    names = {s: n for s, (n, _) in SOURCES.items()}
+    truth = {
+        (names[s], r): p
+        for s, r, p in duckdb.sql(
+            f"SELECT source, record_id, person_id FROM '{folder}/ct/truth_records.parquet' "  # noqa: S608
+            f"WHERE source IN ({', '.join(repr(s) for s in SOURCES)})"
+        ).fetchall()
+    }
+    return files, truth
+
+
+def run_statedata(files: list[Path]) -> dict[tuple[str, str], str]:
+    from statedata.linkage.attributes import parse_mapping
+    from statedata.linkage.prepare import source_names
+    from statedata.linkage.run import link_sources
+
+    result = link_sources(
+        source_names(files), id_column="record_id", mapping=parse_mapping(MAPPING)
+    )
+    rows = result.clusters.to_pylist()
+    return {(r["source_file"], r["record_id"]): r["person_id"] for r in rows}
+
+
+def run_plain_splink(files: list[Path]) -> dict[tuple[str, str], str]:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    db = duckdb.connect()
+    union = " UNION ALL ".join(
+        f"SELECT '{f.name}' AS source_dataset, * FROM read_csv('{f}', all_varchar=true)"  # noqa: S608
+        for f in files
+    )
+    db.execute(
+        f"CREATE TABLE people AS SELECT row_number() OVER () AS unique_id, "  # noqa: S608
+        f"source_dataset, record_id, lower(first_name) AS first_name, "
+        f"lower(last_name) AS last_name, date_of_birth, sex, ssn, "
+        f"lower(street_address) AS address, lower(town) AS town, zip FROM ({union})"
+    )
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True),
+            cl.ExactMatch("sex"),
+            cl.LevenshteinAtThresholds("ssn", [1, 2]),
+            cl.JaroWinklerAtThresholds("address", [0.9, 0.75]),
+            cl.ExactMatch("town").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("zip"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "last_name"),
+            block_on("date_of_birth"),
+            block_on("ssn"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["record_id", "source_dataset"],
+    )
+    api = DuckDBAPI(connection=db)
+    linker = Linker(api.register("people"), settings)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "last_name", "date_of_birth")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "last_name")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    )
+    rows = clusters.as_duckdbpyrelation().select("source_dataset, record_id, cluster_id").fetchall()
+    return {(s, r): str(c) for s, r, c in rows}
+
+
+def scores(found: dict[tuple[str, str], str], truth: dict[tuple[str, str], str]) -> Any:
+    from statedata.linkage.evaluate import score
+
+    keys = [k for k in found if k in truth]
+    return score({k: truth[k] for k in keys}, {k: found[k] for k in keys})
+
+
+def end_to_end(files: list[Path], truth: dict[tuple[str, str], str], skip_baseline: bool) -> None:
+    rows = []
+    tools = [("statedata (default model)", run_statedata)]
+    if not skip_baseline:
+        tools.append(("plain Splink 5 (documented recipe)", run_plain_splink))
+    timings = {}
+    for name, tool in tools:
+        started = time.perf_counter()
+        found = tool(files)
+        seconds = time.perf_counter() - started
+        timings[name] = seconds
+        s = scores(found, truth)
+        rows.append((name, seconds, s.precision, s.recall, s.f1))
+        print(f"  {name}: {seconds:.1f} s, F1 {s.f1:.4f}", flush=True)
+    base = rows[0][1]
+    print("\n| tool | seconds | time / statedata | precision | recall | F1 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, seconds, p, r, f1 in rows:
+        print(f"| {name} | {seconds:.1f} | {seconds / base:.2f} | {p:.4f} | {r:.4f} | {f1:.4f} |")
+
+
+def realtime(files: list[Path], requests: int, seed: int) -> None:
+    import httpx
+    import uvicorn
+
+    from statedata.app import create_app
+    from statedata.core.config import load_settings, prepare_home
+    from statedata.core.db import make_engine, make_session_factory, unit_of_work
+    from statedata.core.migrate import upgrade_database
+    from statedata.identity.actor import Actor
+    from statedata.identity.agencies import seed_agencies
+    from statedata.identity.tokens import create_token
+    from statedata.identity.users import create_user
+    from statedata.linkage.attributes import parse_mapping
+    from statedata.linkage.index import incoming, load
+    from statedata.linkage.prepare import read_source, source_names
+    from statedata.linkage.realtime import matcher
+
+    home = Path(tempfile.mkdtemp(prefix="statedata-bench-"))
+    settings = load_settings(home=home, database_url=f"sqlite:///{home / 'statedata.db'}",
+                             jobs_backend="immediate")  # fmt: skip
+    prepare_home(settings)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        seed_agencies(session)
+    mapping = parse_mapping(MAPPING)
+    started = time.perf_counter()
+    batches = {s.name: incoming(read_source(s, "record_id", mapping)) for s in source_names(files)}
+    with unit_of_work(factory) as session:
+        run = load(session, batches, progress=lambda m: print("   ", m, flush=True))
+        indexed = run.records_in
+    print(
+        f"  index: {indexed:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True
+    )
+    with unit_of_work(factory) as session:
+        user = create_user(session, actor=Actor.system("bench"), username="bench",
+                           password="benchmark-password-1",  # noqa: S106
+                           role="steward", agency_code="DSS")  # fmt: skip
+        _, token = create_token(session, actor=Actor.system("bench"), name="bench",
+                                scopes=["read"], expires_in_days=1, max_days=30, for_user=user)  # fmt: skip
+        started = time.perf_counter()
+        matcher(session)
+        print(f"  matcher built in {time.perf_counter() - started:.1f} s", flush=True)
+        sample = random.Random(seed)
+        from sqlalchemy import func, select
+
+        from statedata.linkage.models import PersonRecord
+
+        count = session.scalar(select(func.count()).select_from(PersonRecord)) or 0
+        picks = sorted(sample.sample(range(1, count + 1), min(requests, count)))
+        people = {
+            r.id: (r.raw, r.person_id)
+            for r in session.scalars(select(PersonRecord).where(PersonRecord.id.in_(picks)))
+        }
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    latencies, first = [], 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+        client.post("/api/v1/persons/match", json={"attributes": {"first_name": "warm"}})
+        for n, (raw, person) in enumerate(people.values()):
+            attributes = dict(raw)
+            if n % 2 and attributes.get("first_name"):
+                name = attributes["first_name"] or ""
+                attributes["first_name"] = name[:-1] + ("x" if name[-1:] != "x" else "y")
+            t = time.perf_counter()
+            response = client.post("/api/v1/persons/match", json={"attributes": attributes})
+            latencies.append((time.perf_counter() - t) * 1000)
+            response.raise_for_status()
+            found = response.json()["candidates"]
+            first += bool(found) and found[0]["person_id"] == person
+    server.should_exit = True
+    thread.join(timeout=10)
+    latencies.sort()
+    p95 = latencies[int(0.95 * len(latencies)) - 1]
+    print("\n| index records | requests | median ms | p95 ms | own person first |")
+    print("|---:|---:|---:|---:|---:|")
+    print(f"| {indexed:,} | {len(latencies)} | {statistics.median(latencies):.1f} | {p95:.1f} | "
+          f"{first / len(latencies):.1%} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--skip-realtime", action="store_true")
+    parser.add_argument("--skip-end-to-end", action="store_true")
+    args = parser.parse_args()
+    import logging
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        files, truth = make_files(Path(folder), args.records, args.seed)
+        total = sum(1 for _ in truth)
+        print(f"synthetic Connecticut: {total:,} person records in 3 files "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+        if not args.skip_end_to_end:
+            print("end to end:", flush=True)
+            end_to_end(files, truth, args.skip_baseline)
+        if not args.skip_realtime:
+            print("real-time match:", flush=True)
+            realtime(files, args.requests, args.seed)
+
+
+if __name__ == "__main__":
+    main()
