@@ -14,6 +14,7 @@ from statedata.cli import (
     demo,
     init,
     link,
+    pprl,
     quality,
     serve,
     tokens,
@@ -42,6 +43,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(config.app, name="config")
 app.add_typer(quality.app, name="quality")
 app.add_typer(link.app, name="link")
+app.add_typer(pprl.app, name="pprl")
 
 
 def main() -> None:
