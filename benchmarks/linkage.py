@@ -40,25 +40,8 @@ from typing import Any
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from statedata.demo.person_files import LINK_MAPPING
 
-PERSON = "record_id, first_name, middle_name, last_name, name_suffix, date_of_birth, sex, ssn"
-SOURCES = {
-    "dss_enrollments": ("dss.csv", "street_address, town, zip"),
-    "dmv_licenses": ("dmv.csv", "street_address, town, zip"),
-    "dph_births": ("births.csv", "NULL AS street_address, birth_town AS town, NULL AS zip"),
-}
-MAPPING = [
-    "first_name=first_name",
-    "middle_name=middle_name",
-    "last_name=last_name",
-    "suffix=name_suffix",
-    "date_of_birth=date_of_birth",
-    "sex=sex",
-    "ssn=ssn",
-    "address=street_address",
-    "town=town",
-    "zip=zip",
-]
 RECORDS_PER_PERSON = 1.26  # DSS, DMV and births records per generated person
 
 
@@ -66,26 +49,11 @@ def make_files(
     folder: Path, records: int, seed: int
 ) -> tuple[list[Path], dict[tuple[str, str], str]]:
     from statedata.demo.generator import generate_demo
+    from statedata.demo.person_files import person_truth, write_person_files
 
     persons = max(100, int(records / RECORDS_PER_PERSON))
     generate_demo(folder / "ct", persons=persons, seed=seed)
-    files = []
-    for source, (name, place) in SOURCES.items():
-        target = folder / name
-        duckdb.sql(
-            f"COPY (SELECT {PERSON}, {place} FROM '{folder / 'ct' / source}.parquet') "  # noqa: S608
-            f"TO '{target}'"
-        )
-        files.append(target)
-    names = {s: n for s, (n, _) in SOURCES.items()}
-    truth = {
-        (names[s], r): p
-        for s, r, p in duckdb.sql(
-            f"SELECT source, record_id, person_id FROM '{folder}/ct/truth_records.parquet' "  # noqa: S608
-            f"WHERE source IN ({', '.join(repr(s) for s in SOURCES)})"
-        ).fetchall()
-    }
-    return files, truth
+    return write_person_files(folder / "ct", folder), person_truth(folder / "ct")
 
 
 def run_statedata(files: list[Path]) -> dict[tuple[str, str], str]:
@@ -94,7 +62,7 @@ def run_statedata(files: list[Path]) -> dict[tuple[str, str], str]:
     from statedata.linkage.run import link_sources
 
     result = link_sources(
-        source_names(files), id_column="record_id", mapping=parse_mapping(MAPPING)
+        source_names(files), id_column="record_id", mapping=parse_mapping(LINK_MAPPING)
     )
     rows = result.clusters.to_pylist()
     return {(r["source_file"], r["record_id"]): r["person_id"] for r in rows}
@@ -105,7 +73,7 @@ def run_plain_splink(files: list[Path]) -> dict[tuple[str, str], str]:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     db = duckdb.connect()
-    union = " UNION ALL ".join(
+    union = " UNION ALL BY NAME ".join(
         f"SELECT '{f.name}' AS source_dataset, * FROM read_csv('{f}', all_varchar=true)"  # noqa: S608
         for f in files
     )
@@ -207,7 +175,7 @@ def realtime(files: list[Path], requests: int, seed: int) -> None:
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
         seed_agencies(session)
-    mapping = parse_mapping(MAPPING)
+    mapping = parse_mapping(LINK_MAPPING)
     started = time.perf_counter()
     batches = {s.name: incoming(read_source(s, "record_id", mapping)) for s in source_names(files)}
     with unit_of_work(factory) as session:

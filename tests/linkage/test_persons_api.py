@@ -3,8 +3,6 @@ who may use it, the audit of every call, and bad input named."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import or_, select
@@ -12,20 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.audit import AuditEvent
 from statedata.core.db import unit_of_work
-from statedata.demo.generator import generate_demo
-from statedata.linkage.index import load
 from statedata.linkage.models import PersonRecord, ScoredPair
 from statedata.linkage.realtime import matcher
 from tests.factories import make_token
-from tests.linkage.test_person_index import PLACES, _synthetic
-
-
-@pytest.fixture
-def indexed(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
-    folder = tmp_path / "ct"
-    generate_demo(folder, persons=400, seed=5)
-    with unit_of_work(session_factory) as session:
-        load(session, {source: _synthetic(folder, source) for source in PLACES})
 
 
 def _a_linked_record(factory: sessionmaker[Session]) -> PersonRecord:

@@ -4,7 +4,6 @@ waterfall, decide, skip and undo through the pages, and who may review."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,22 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.audit import AuditEvent
 from statedata.core.db import unit_of_work
-from statedata.demo.generator import generate_demo
-from statedata.linkage.index import load
 from statedata.linkage.models import MatchDecision, ScoredPair
 from statedata.linkage.review import queue_size, review_item, review_queue
 from tests.factories import csrf_from, make_user, sign_in
-from tests.linkage.test_person_index import PLACES, _synthetic
 
 WIDE = {"threshold": 0.9, "low": 0.01, "high": 0.999}
-
-
-@pytest.fixture
-def indexed(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
-    folder = tmp_path / "ct"
-    generate_demo(folder, persons=400, seed=5)
-    with unit_of_work(session_factory) as session:
-        load(session, {source: _synthetic(folder, source) for source in PLACES})
 
 
 def test_the_queue_is_ordered_by_value_and_leaves_decided_pairs_out(
