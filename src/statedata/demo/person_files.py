@@ -47,7 +47,7 @@ def write_person_files(demo: Path, target: Path) -> list[Path]:
 def person_truth(demo: Path) -> dict[tuple[str, str], str]:
     """(file name, record id) -> the generator's person, for the three files."""
     names = {source: name for source, (name, _) in PERSON_SOURCES.items()}
-    rows = duckdb.sql(
+    rows = duckdb.execute(
         f"SELECT source, record_id, person_id FROM '{demo}/truth_records.parquet'"  # noqa: S608
     ).fetchall()
     return {(names[s], r): p for s, r, p in rows if s in names}
