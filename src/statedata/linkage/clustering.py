@@ -40,6 +40,8 @@ class _Forest(Generic[R]):
         return found
 
     def keep_apart(self, a: R, b: R) -> None:
+        self.add(a)
+        self.add(b)
         for one, other in ((a, b), (b, a)):
             root = self.root(one)
             self.apart.setdefault(root, set()).add(other)
@@ -55,6 +57,10 @@ class _Forest(Generic[R]):
         )
 
     def join(self, a: R, b: R) -> bool:
+        """Join the components of ``a`` and ``b`` (records new to the forest are added), unless
+        a "not the same" decision keeps them apart."""
+        self.add(a)
+        self.add(b)
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
             return True
@@ -96,18 +102,12 @@ def cluster(
     for record in records:
         forest.add(record)
     for a, b in not_same:
-        forest.add(a)
-        forest.add(b)
         forest.keep_apart(a, b)
     for a, b in same:
-        forest.add(a)
-        forest.add(b)
         forest.join(a, b)
     held = 0
     strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     for a, b, _probability in strong:
-        forest.add(a)
-        forest.add(b)
         if not forest.join(a, b):
             held += 1
     groups: dict[R, set[R]] = {}
@@ -122,8 +122,6 @@ def contradiction(
     """A "not the same" pair that the "same person" decisions join through each other, if any."""
     forest: _Forest[R] = _Forest()
     for a, b in same:
-        forest.add(a)
-        forest.add(b)
         forest.join(a, b)
     for a, b in not_same:
         forest.add(a)

@@ -222,15 +222,17 @@ def current_model(session: Session) -> LinkageModel | None:
 
 
 def _shapes(session: Session) -> dict[str, list[str]]:
-    """Each source's shape: the attributes some record of it has."""
-    shapes: dict[str, list[str]] = {}
-    for attribute in ATTRIBUTES:
-        column = getattr(PersonRecord, attribute)
-        for (source,) in session.execute(
-            select(PersonRecord.source).where(column.is_not(None)).distinct()
-        ):
-            shapes.setdefault(source, []).append(attribute)
-    return shapes
+    """Each source's shape: the attributes some record of it has (one pass over the table)."""
+    counts = session.execute(
+        select(
+            PersonRecord.source,
+            *(func.count(getattr(PersonRecord, a)) for a in ATTRIBUTES),
+        ).group_by(PersonRecord.source)
+    )
+    return {
+        source: [a for a, n in zip(ATTRIBUTES, present, strict=True) if n]
+        for source, *present in counts
+    }
 
 
 def _unseen_shapes(session: Session, model: LinkageModel | None) -> list[str]:
@@ -238,16 +240,6 @@ def _unseen_shapes(session: Session, model: LinkageModel | None) -> list[str]:
         return []
     known = {tuple(shape) for shape in model.shapes}
     return sorted(s for s, shape in _shapes(session).items() if tuple(shape) not in known)
-
-
-def _index_attributes(session: Session) -> list[str]:
-    """The attributes at least one record of the index has."""
-    present = []
-    for attribute in ATTRIBUTES:
-        column = getattr(PersonRecord, attribute)
-        if session.scalar(select(PersonRecord.id).where(column.is_not(None)).limit(1)):
-            present.append(attribute)
-    return present
 
 
 def index_table(
@@ -273,7 +265,8 @@ def index_table(
 def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
     from statedata.linkage.engine import model_of, trained_linker  # Splink loads on first use
 
-    attributes = _index_attributes(session)
+    shapes = _shapes(session)
+    attributes = [a for a in ATTRIBUTES if any(a in shape for shape in shapes.values())]
     if not {"first_name", "last_name", "date_of_birth", "ssn", "identifier"} & set(attributes):
         raise InvalidInput(
             "the index has no names, dates of birth or identifiers to train a model on."
@@ -285,7 +278,7 @@ def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
     model = LinkageModel(
         version=version,
         attributes=attributes,
-        shapes=sorted({tuple(shape) for shape in _shapes(session).values()}),
+        shapes=sorted({tuple(shape) for shape in shapes.values()}),
         blocking=[list(key) for key in keys],
         settings=model_of(linker),
         records=records.num_rows,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -57,7 +59,7 @@ async def decide_from_page(
         flash(request, "decision: choose 'same person' or 'not the same person'.")
         return RedirectResponse(f"/persons/review/{pair_id}", status_code=303)
     try:
-        _, following = service.review_pair(
+        following = service.next_in_queue(
             session, actor=actor, pair_id=pair_id, settings=request.app.state.settings
         )
         decision = service.decide_reviewed(
@@ -85,7 +87,9 @@ def undo_from_page(
 ) -> Response:
     service.undo_decision(session, actor=actor, decision_id=decision_id)
     flash(request, f"Decision {decision_id} undone.", kind="notice")
-    return RedirectResponse(request.headers.get("referer") or "/persons/review", status_code=303)
+    # back to the page the form was on, when that is one of ours (never another site)
+    back = urlsplit(request.headers.get("referer", "")).path
+    return RedirectResponse(back if back.startswith("/persons/") else "/persons/review", 303)
 
 
 @router.get("/persons/model", response_class=HTMLResponse)

@@ -245,6 +245,11 @@ def standardized_records(
     return with_comparison_columns(batches)
 
 
+def full_name(first: str | None, last: str | None) -> str | None:
+    """The full name the name comparison's exact level and term frequencies use."""
+    return f"{first} {last}" if first and last else None
+
+
 def with_comparison_columns(batches: dict[str, list[object]]) -> pa.Table:
     """The standardized columns plus what the comparisons and blocking derive from them: the
     given name's nickname group, the family name's parts, the birth year and the full name."""
@@ -265,7 +270,7 @@ def with_comparison_columns(batches: dict[str, list[object]]) -> pa.Table:
         ]
     if "first_name" in batches and "last_name" in batches:
         batches["full_name"] = [
-            f"{f} {s}" if f and s else None
+            full_name(f, s)  # type: ignore[arg-type]
             for f, s in zip(batches["first_name"], batches["last_name"], strict=True)
         ]
     return pa.table(

@@ -83,6 +83,17 @@ def queue_size(
     }
 
 
+def _by_value(query: Any, threshold: float, low: float, high: float) -> Any:
+    """``query`` over the waiting pairs, nearest the match threshold first, then the oldest."""
+    threshold_weight = math.log2(threshold / (1 - threshold))
+    return (
+        query.select_from(ScoredPair)
+        .join(LinkageRun, LinkageRun.id == ScoredPair.run_id)
+        .where(_in_band(low, high))
+        .order_by(func.abs(ScoredPair.weight - threshold_weight), ScoredPair.id)
+    )
+
+
 def review_queue(
     session: Session,
     *,
@@ -93,12 +104,8 @@ def review_queue(
     offset: int = 0,
 ) -> list[ReviewItem]:
     """The waiting pairs, most valuable first."""
-    threshold_weight = math.log2(threshold / (1 - threshold))
     rows = session.execute(
-        select(ScoredPair, LinkageRun.started_at)
-        .join(LinkageRun, LinkageRun.id == ScoredPair.run_id)
-        .where(_in_band(low, high))
-        .order_by(func.abs(ScoredPair.weight - threshold_weight), ScoredPair.id)
+        _by_value(select(ScoredPair, LinkageRun.started_at), threshold, low, high)
         .limit(limit)
         .offset(offset)
     ).all()
@@ -124,10 +131,7 @@ def next_pair_after(
     high: float = REVIEW_HIGH,
 ) -> int | None:  # fmt: skip
     """The queue's next pair after ``pair_id`` (skipping it), or its first if it is not there."""
-    ids = [
-        pair.pair_id
-        for pair in review_queue(session, threshold=threshold, low=low, high=high, limit=200)
-    ]
+    ids = list(session.scalars(_by_value(select(ScoredPair.id), threshold, low, high).limit(200)))
     if pair_id in ids:
         later = ids[ids.index(pair_id) + 1 :]
         return later[0] if later else None

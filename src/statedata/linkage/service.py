@@ -232,6 +232,14 @@ def review_pair(
     return item, next_pair_after(session, pair_id, **_band(settings))
 
 
+def next_in_queue(
+    session: Session, *, actor: Actor, pair_id: int, settings: Settings | None = None
+) -> int | None:
+    """The queue's next pair after ``pair_id`` (its number only)."""
+    authorize(session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", "queue"))
+    return next_pair_after(session, pair_id, **_band(settings))
+
+
 def decide_reviewed(
     session: Session, *, actor: Actor, pair_id: int, same: bool, note: str = ""
 ) -> MatchDecision:
