@@ -31,6 +31,8 @@ from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
 from statedata.linkage import pages as persons_pages
 from statedata.linkage import router as persons_api
+from statedata.linkage import source_pages as persons_source_pages
+from statedata.linkage import sources_router as persons_sources_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
 from statedata.quality import pages as quality_pages
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         pii_router.router,
         freshness_router.router,
         outbox.api,
+        persons_sources_api.router,  # before persons_api: /persons/sources is not a person
         persons_api.router,
         query_api.router,
         quality_api.router,
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         plan_pages.router,
         freshness_pages.router,
         outbox.pages,
+        persons_source_pages.router,  # before persons_pages, for the same reason
         persons_pages.router,
         source_pages.router,
         ckan.router,

@@ -40,7 +40,10 @@ def portal(
 def test_a_steward_decides_a_pair_and_undoes_it(browser: Browser, portal: str) -> None:
     page = browser.new_page()
     sign_in(page, portal, "steward1")
-    page.get_by_role("link", name="Person review").click()
+    page.get_by_role("link", name="Person index").click()
+    page.wait_for_load_state()
+    visit(page, page.url)
+    page.get_by_role("link", name="pairs to review").click()
     page.wait_for_load_state()
     visit(page, page.url)
     assert "waiting" in page.get_by_role("list", name="The queue").inner_text()

@@ -24,7 +24,10 @@ from statedata.core.outbox import OutboxMessage
 from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.catalog_entries import ENTRIES
 from statedata.demo.generator import generate_demo
+from statedata.demo.persons import PERSON_SOURCES, build_demo_person_index
 from statedata.identity.actor import Actor
+from statedata.linkage import service
+from statedata.linkage.models import LinkageSource, Person, PersonRecord
 from tests.catalog.test_exports import dcat_validator
 from tests.servers import serve_app
 
@@ -132,3 +135,19 @@ def test_the_demo_pulls_on_schedule_has_an_access_plan_and_shows_every_freshness
     kinds = {m.kind for m in messages}
     assert kinds == {"freshness.due", "freshness.overdue", "freshness.delinquent"}
     assert all(m.status == "held" for m in messages)
+
+
+def test_the_demo_links_six_agencies_person_records_once(
+    demo: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    records = build_demo_person_index(demo, session_factory)
+    assert build_demo_person_index(demo, session_factory) == 0  # a second run adds nothing
+    with session_factory() as session:
+        sources = session.scalars(select(LinkageSource)).all()
+        persons = session.scalar(select(func.count()).select_from(Person))
+        in_index = session.scalar(select(func.count()).select_from(PersonRecord))
+        overview = service.overview(session, actor=Actor.system("test"), settings=demo)
+    assert len(sources) == len(PERSON_SOURCES)
+    assert all(s.loaded_version for s in sources)
+    assert records == in_index and persons is not None and 0 < persons < in_index
+    assert overview["review"]["waiting"] > 0  # stewards have pairs to look at

@@ -125,4 +125,4 @@ def test_an_analyst_may_not_review(
     with unit_of_work(session_factory) as session:
         pair_id = session.scalar(select(ScoredPair.id).limit(1))
     assert client.get(f"/api/v1/persons/review/{pair_id}").status_code == 403
-    assert "Person review" not in client.get("/").text
+    assert "Person index" not in client.get("/").text

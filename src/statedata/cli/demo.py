@@ -12,6 +12,7 @@ from statedata.demo.accounts import create_demo_accounts
 from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.jobs import DEMO_JOB
 from statedata.demo.manifest import MAX_PERSONS, read_manifest
+from statedata.demo.persons import build_demo_person_index
 from statedata.identity.actor import Actor
 
 
@@ -92,6 +93,22 @@ def _publish(instance: Instance) -> None:
         )
     else:
         typer.echo("demo catalog already published; kept")
+    _index_persons(instance)
+
+
+def _index_persons(instance: Instance) -> None:
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("person index", total=None)
+
+        def show(done: int, total: int | None, message: str) -> None:
+            bar.update(task, completed=done, total=total, description=message[:40])
+
+        records = build_demo_person_index(instance.settings, instance.session_factory, show)
+    if records:
+        typer.echo(f"person index: {records:,} person records of six sources linked")
+    else:
+        typer.echo("person index already built; kept")
 
 
 def _fail(message: str) -> int:

@@ -138,7 +138,8 @@ def _load_job_modules() -> None:
     import statedata.catalog.reminders
     import statedata.catalog.versions
     import statedata.core.mail
-    import statedata.demo.jobs  # noqa: F401
+    import statedata.demo.jobs
+    import statedata.linkage.sources  # noqa: F401
 
 
 def create_job(session: Session, *, actor: Actor, kind: str, params: dict[str, Any]) -> Job:

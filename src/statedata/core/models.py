@@ -12,6 +12,7 @@ from statedata.identity.models import Agency, ApiToken, User, WebSession
 from statedata.linkage.models import (
     LinkageModel,
     LinkageRun,
+    LinkageSource,
     MatchDecision,
     Person,
     PersonEvent,
@@ -35,6 +36,7 @@ __all__ = [
     "Job",
     "LinkageModel",
     "LinkageRun",
+    "LinkageSource",
     "MatchDecision",
     "OutboxMessage",
     "Person",

@@ -53,29 +53,34 @@ class Mapping:
         return absent
 
 
-def parse_mapping(pairs: list[str]) -> Mapping:
-    """``["first_name=given", "address=number+street"]`` as a Mapping, naming any bad pair."""
+def parse_mapping(pairs: list[str], where: str = "--map") -> Mapping:
+    """``["first_name=given", "address=number+street"]`` as a Mapping, naming any bad pair.
+
+    Args:
+        pairs: ``attribute=column`` texts, ``+`` joining several columns.
+        where: what the pairs came from, for the error (a CLI flag, a form, an API field).
+    """
     columns: dict[str, tuple[str, ...]] = {}
     for pair in pairs:
         attribute, sep, value = pair.partition("=")
         attribute = attribute.strip()
         if not sep or not attribute or not value.strip():
-            raise InvalidInput(f"--map {pair!r}: write attribute=column, e.g. last_name=surname.")
+            raise InvalidInput(f"{where} {pair!r}: write attribute=column, e.g. last_name=surname.")
         if attribute not in ATTRIBUTES:
             raise InvalidInput(
-                f"--map {pair!r}: {attribute!r} is not an attribute; known are "
+                f"{where} {pair!r}: {attribute!r} is not an attribute; known are "
                 f"{', '.join(ATTRIBUTES)}."
             )
         if attribute in columns:
-            raise InvalidInput(f"--map {pair!r}: {attribute} is mapped twice.")
+            raise InvalidInput(f"{where} {pair!r}: {attribute} is mapped twice.")
         parts = tuple(p.strip() for p in value.split("+"))
         if any(not p for p in parts):
-            raise InvalidInput(f"--map {pair!r}: an empty column name around '+'.")
+            raise InvalidInput(f"{where} {pair!r}: an empty column name around '+'.")
         columns[attribute] = parts
     usable = {"first_name", "last_name", "date_of_birth", "ssn", "identifier"}
     if not usable & set(columns):
         raise InvalidInput(
-            "--map: map at least one of first_name, last_name, date_of_birth, ssn or identifier; "
+            f"{where}: map at least one of first_name, last_name, date_of_birth, ssn or identifier; "
             "without them records cannot be told apart."
         )
     return Mapping(columns)

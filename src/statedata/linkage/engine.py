@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
+from splink.internals.exceptions import EMTrainingException  # not re-exported by splink
 
 from statedata.core.errors import InvalidInput
 from statedata.linkage.backend import DUCKDB, Backend
@@ -41,8 +42,8 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def _train_by_em(linker: Linker, rule: Any) -> None:
-    """One EM session under ``rule``; a failed one leaves the model as it was.
+def _train_by_em(linker: Linker, rule: Any) -> bool:
+    """One EM session under ``rule``; a failed one leaves the model as it was (False).
 
     Splink 5.0 takes the comparisons a session does not train out of the linker's own model and
     puts the trained model back only on success; when a level's m underflows to 0 the session
@@ -56,10 +57,11 @@ def _train_by_em(linker: Linker, rule: Any) -> None:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=EM_MAX_PAIRS
         )
-    except ValueError as exc:
+    except (ValueError, EMTrainingException) as exc:  # no pairs under the rule, or underflow
         settings.core_model_settings = kept
         sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
         log.warning("training under %s skipped: %s", sql, exc)
+        return False
     for comparison in settings.comparisons:
         for level in comparison.comparison_levels:
             if level.is_null_level:
@@ -67,6 +69,7 @@ def _train_by_em(linker: Linker, rule: Any) -> None:
             m = level._m_probability  # None and "not observed" stay
             if isinstance(m, float) and m < M_FLOOR:
                 level.m_probability = M_FLOOR
+    return True
 
 
 _started: set[str] = set()
@@ -149,8 +152,12 @@ def trained_linker(
             rules, recall=DETERMINISTIC_RECALL
         )
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
-    for rule in training_rules(attributes):
-        _train_by_em(linker, rule)
+    trained = [_train_by_em(linker, rule) for rule in training_rules(attributes)]
+    if not any(trained):
+        raise InvalidInput(
+            f"{records.num_rows:,} records hold too few likely pairs to learn from; load more "
+            "records or another source first."
+        )
     return linker
 
 

@@ -86,6 +86,10 @@ def load(
     A record whose attributes are as they were is left alone, with its person. Records a
     source no longer has stay in the index. Loading several sources at once scores them
     against each other too, and (on the first load) trains the model on all of them.
+
+    The long work (standardizing, training, scoring) reads the index and runs before the
+    first write, so the write transaction is short: on SQLite, whose one writer would
+    otherwise lock the whole portal out for the length of a load.
     """
     say = progress or (lambda _m: None)
     for source, records in sources.items():
@@ -98,14 +102,7 @@ def load(
             if record.record_id in seen:
                 raise InvalidInput(f"{source}: the record id {record.record_id!r} appears twice.")
             seen.add(record.record_id)
-    run = LinkageRun(
-        kind="load",
-        source=", ".join(sources),
-        records_in=sum(len(r) for r in sources.values()),
-    )
-    session.add(run)
-    session.flush()
-    touched: list[int] = []
+    plans: list[_SourcePlan] = []
     for source, records in sources.items():
         known = {
             rid: (pk, fp)
@@ -121,35 +118,133 @@ def load(
             for r in records
             if r.record_id in known and known[r.record_id][1] != fingerprint(r.raw)
         ]
-        run.records_new += len(fresh)
-        run.records_changed += len(changed)
         same = len(records) - len(fresh) - len(changed)
         say(f"{source}: {len(fresh)} new, {len(changed)} changed, {same} as before")
-        touched += _store(session, source, fresh, changed, known)
-    if not touched:
+        plans.append(
+            _SourcePlan(
+                source,
+                fresh,
+                changed,
+                known,
+                _standardized_rows(source, fresh),
+                _standardized_rows(source, changed),
+            )
+        )
+    run = LinkageRun(
+        kind="load",
+        source=", ".join(sources),
+        records_in=sum(len(r) for r in sources.values()),
+        records_new=sum(len(p.fresh) for p in plans),
+        records_changed=sum(len(p.changed) for p in plans),
+    )
+    if not run.records_new and not run.records_changed:
         run.finished_at = utcnow()
+        session.add(run)
+        session.flush()
         return run
+    overlay = _Overlay.of(session, plans)
     model = current_model(session)
-    unseen = _unseen_shapes(session, model)
+    trained: LinkageModel | None = None
+    shapes = overlay.shapes()
+    known_shapes = {tuple(shape) for shape in model.shapes} if model else set()
+    unseen = sorted(s for s, shape in shapes.items() if tuple(shape) not in known_shapes)
     if model is None or unseen:
         # A model has not learnt what agreement means for records shaped like these (births
         # with a town and no address): it learns again from the whole index first.
         why = f"first load ({run.source})" if model is None else f"new shape of {', '.join(unseen)}"
         say(f"training the model ({why})")
-        model = _train(session, note=f"trained on the whole index; {why}", backend=backend)
-    run.model_id = model.id
-    everyone = session.scalar(select(func.count()).select_from(PersonRecord)) or 0
-    if everyone == len(touched):  # the first load: every pair is new
+        trained = _trained_model(
+            overlay.columns, shapes, note=f"trained on the whole index; {why}", backend=backend
+        )
+        model = trained
+    if overlay.everyone_touched:  # the first load: every pair is new
         say("scoring pairs")
-        pairs = _score_everything(session, model, backend)
+        pairs = _score_table(overlay.table(model.attributes), model, backend)
     else:
         say("scoring the new and changed records")
-        pairs = _score_touched(session, model, touched, backend)
-    run.pairs_scored = _keep_pairs(session, pairs, run)
+        pairs = _score_touched(overlay, model, backend)
     say("placing records in persons")
+    if trained is not None:
+        trained.version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
+        session.add(trained)
+    session.add(run)
+    session.flush()
+    run.model_id = model.id
+    stored: dict[int, int] = {}  # provisional id of a new record -> its id in the table
+    touched: list[int] = []
+    for plan in plans:
+        placed = _store(session, plan)
+        for record in plan.fresh:
+            stored[overlay.provisional[(plan.source, record.record_id)]] = placed[record.record_id]
+        touched += placed.values()
+        touched += [plan.known[r.record_id][0] for r in plan.changed]
+    run.pairs_scored = _keep_pairs(session, _with_stored_ids(pairs, stored), run)
     _regroup(session, set(touched), run, threshold=threshold)
     run.finished_at = utcnow()
     return run
+
+
+@dataclass(frozen=True)
+class _SourcePlan:
+    source: str
+    fresh: list[IncomingRecord]
+    changed: list[IncomingRecord]
+    known: dict[str, tuple[int, str]]  # record id -> (primary key, fingerprint)
+    fresh_values: list[dict[str, Any]]  # the new records standardized, in their order
+    changed_values: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Overlay:
+    """The index as it will be after a load: its records, with the changed ones' new values
+    and the new ones under provisional ids above every id in the table (so the order of ids,
+    which pairs keep, is the order the table will give them)."""
+
+    columns: dict[str, list[Any]]  # unique_id, source_dataset, record_id and every attribute
+    provisional: dict[tuple[str, str], int]  # (source, record id) of a new record -> its id
+    touched: list[int]
+
+    @classmethod
+    def of(cls, session: Session, plans: list[_SourcePlan]) -> _Overlay:
+        columns = _index_columns(session, list(ATTRIBUTES))
+        position = {pk: n for n, pk in enumerate(columns["unique_id"])}
+        next_id = (max(columns["unique_id"]) if columns["unique_id"] else 0) + 1
+        provisional: dict[tuple[str, str], int] = {}
+        touched: list[int] = []
+        for plan in plans:
+            for record, values in zip(plan.changed, plan.changed_values, strict=True):
+                pk = plan.known[record.record_id][0]
+                for attribute in ATTRIBUTES:
+                    columns[attribute][position[pk]] = values[attribute]
+                touched.append(pk)
+            for record, values in zip(plan.fresh, plan.fresh_values, strict=True):
+                provisional[(plan.source, record.record_id)] = next_id
+                columns["unique_id"].append(next_id)
+                columns["source_dataset"].append(plan.source)
+                columns["record_id"].append(record.record_id)
+                for attribute in ATTRIBUTES:
+                    columns[attribute].append(values[attribute])
+                touched.append(next_id)
+                next_id += 1
+        return cls(columns, provisional, touched)
+
+    @property
+    def everyone_touched(self) -> bool:
+        return len(self.touched) == len(self.columns["unique_id"])
+
+    def shapes(self) -> dict[str, list[str]]:
+        """Each source's shape: the attributes some record of it has."""
+        present: dict[str, set[str]] = defaultdict(set)
+        sources = self.columns["source_dataset"]
+        for attribute in ATTRIBUTES:
+            for source, value in zip(sources, self.columns[attribute], strict=True):
+                if value is not None:
+                    present[source].add(attribute)
+        return {s: [a for a in ATTRIBUTES if a in present[s]] for s in sorted(set(sources))}
+
+    def table(self, attributes: list[str]) -> pa.Table:
+        names = ["unique_id", "source_dataset", "record_id", *attributes]
+        return with_comparison_columns({name: list(self.columns[name]) for name in names})
 
 
 def _standardized_rows(source: str, records: list[IncomingRecord]) -> list[dict[str, Any]]:
@@ -166,16 +261,14 @@ def _standardized_rows(source: str, records: list[IncomingRecord]) -> list[dict[
     ]
 
 
-def _store(
-    session: Session,
-    source: str,
-    fresh: list[IncomingRecord],
-    changed: list[IncomingRecord],
-    known: dict[str, tuple[int, str]],
-) -> list[int]:
-    """Write new records and changed ones' new values; the changed records' old pairs go."""
+def _store(session: Session, plan: _SourcePlan) -> dict[str, int]:
+    """Write new records and changed ones' new values; the changed records' old pairs go.
+
+    Returns each new record's id in the table, by its record id.
+    """
+    source, fresh, changed, known = plan.source, plan.fresh, plan.changed, plan.known
     now = utcnow()
-    touched: list[int] = []
+    placed: dict[str, int] = {}
     if fresh:
         rows = [
             {
@@ -187,18 +280,17 @@ def _store(
                 "updated_at": now,
                 **standardized,
             }
-            for r, standardized in zip(fresh, _standardized_rows(source, fresh), strict=True)
+            for r, standardized in zip(fresh, plan.fresh_values, strict=True)
         ]
         for start in range(0, len(rows), 5000):
             inserted = session.execute(
-                insert(PersonRecord).returning(PersonRecord.id), rows[start : start + 5000]
+                insert(PersonRecord).returning(PersonRecord.id, PersonRecord.record_id),
+                rows[start : start + 5000],
             )
-            touched += [row[0] for row in inserted]
+            placed.update((rid, pk) for pk, rid in inserted)
     if changed:
         ids = [known[r.record_id][0] for r in changed]
-        for pk, r, standardized in zip(
-            ids, changed, _standardized_rows(source, changed), strict=True
-        ):
+        for pk, r, standardized in zip(ids, changed, plan.changed_values, strict=True):
             session.execute(
                 update(PersonRecord)
                 .where(PersonRecord.id == pk)
@@ -210,8 +302,28 @@ def _store(
                     or_(ScoredPair.record_a.in_(chunk), ScoredPair.record_b.in_(chunk))
                 )
             )
-        touched += ids
-    return touched
+    return placed
+
+
+def _with_stored_ids(pairs: pa.Table, stored: dict[int, int]) -> pa.Table:
+    """Pairs with new records' provisional ids replaced by their ids in the table, the smaller
+    id of each pair on the left as the table keeps them."""
+    if not stored:
+        return pairs
+    left, right = (
+        pa.array([stored.get(i, i) for i in pairs.column(c).to_pylist()], pa.int64())
+        for c in ("unique_id_l", "unique_id_r")
+    )
+    pairs = pairs.set_column(
+        pairs.schema.get_field_index("unique_id_l"),
+        "unique_id_l",
+        pa.compute.min_element_wise(left, right),
+    )
+    return pairs.set_column(
+        pairs.schema.get_field_index("unique_id_r"),
+        "unique_id_r",
+        pa.compute.max_element_wise(left, right),
+    )
 
 
 # -- the model and scoring ------------------------------------------------------------------
@@ -235,17 +347,10 @@ def _shapes(session: Session) -> dict[str, list[str]]:
     }
 
 
-def _unseen_shapes(session: Session, model: LinkageModel | None) -> list[str]:
-    if model is None:
-        return []
-    known = {tuple(shape) for shape in model.shapes}
-    return sorted(s for s, shape in _shapes(session).items() if tuple(shape) not in known)
-
-
-def index_table(
+def _index_columns(
     session: Session, attributes: list[str], only: Iterable[int] | None = None
-) -> pa.Table:
-    """Records of the index (all, or ``only`` these) as the engine reads them."""
+) -> dict[str, list[Any]]:
+    """Records of the index (all, or ``only`` these), ordered by id, one list per column."""
     columns = [PersonRecord.id, PersonRecord.source, PersonRecord.record_id] + [
         getattr(PersonRecord, a) for a in attributes
     ]
@@ -256,27 +361,37 @@ def index_table(
         for chunk in _chunks(sorted(only)):
             rows += session.execute(select(*columns).where(PersonRecord.id.in_(chunk)))
     names = ["unique_id", "source_dataset", "record_id", *attributes]
-    batches: dict[str, list[object]] = {
-        name: [row[n] for row in rows] for n, name in enumerate(names)
-    }
-    return with_comparison_columns(batches)
+    return {name: [row[n] for row in rows] for n, name in enumerate(names)}
 
 
-def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
+def index_table(
+    session: Session, attributes: list[str], only: Iterable[int] | None = None
+) -> pa.Table:
+    """Records of the index (all, or ``only`` these) as the engine reads them."""
+    return with_comparison_columns(_index_columns(session, attributes, only))
+
+
+def _trained_model(
+    columns: dict[str, list[Any]],
+    shapes: dict[str, list[str]],
+    *,
+    note: str,
+    backend: Backend,
+) -> LinkageModel:
+    """A model trained on these records (not yet added to the session; version unset)."""
     from statedata.linkage.engine import model_of, trained_linker  # Splink loads on first use
 
-    shapes = _shapes(session)
     attributes = [a for a in ATTRIBUTES if any(a in shape for shape in shapes.values())]
     if not {"first_name", "last_name", "date_of_birth", "ssn", "identifier"} & set(attributes):
         raise InvalidInput(
             "the index has no names, dates of birth or identifiers to train a model on."
         )
-    records = index_table(session, attributes)
+    names = ["unique_id", "source_dataset", "record_id", *attributes]
+    records = with_comparison_columns({name: list(columns[name]) for name in names})
     keys = chosen_keys(records, attributes)
     linker = trained_linker(records, attributes, backend, keys)
-    version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
-    model = LinkageModel(
-        version=version,
+    return LinkageModel(
+        version=0,
         attributes=attributes,
         shapes=sorted({tuple(shape) for shape in shapes.values()}),
         blocking=[list(key) for key in keys],
@@ -284,30 +399,33 @@ def _train(session: Session, *, note: str, backend: Backend) -> LinkageModel:
         records=records.num_rows,
         note=note,
     )
+
+
+def retrain(session: Session, *, note: str = "", backend: Backend = DUCKDB) -> LinkageModel:
+    """A new model version trained on every record of the index (used from the next load)."""
+    model = _trained_model(
+        _index_columns(session, list(ATTRIBUTES)),
+        _shapes(session),
+        note=note or "retrained on the whole index",
+        backend=backend,
+    )
+    model.version = (session.scalar(select(func.max(LinkageModel.version))) or 0) + 1
     session.add(model)
     session.flush()
     return model
 
 
-def retrain(session: Session, *, note: str = "", backend: Backend = DUCKDB) -> LinkageModel:
-    """A new model version trained on every record of the index (used from the next load)."""
-    return _train(session, note=note or "retrained on the whole index", backend=backend)
-
-
-def _score_everything(session: Session, model: LinkageModel, backend: Backend) -> pa.Table:
+def _score_table(records: pa.Table, model: LinkageModel, backend: Backend) -> pa.Table:
     from statedata.linkage.engine import linker_for, score_all
 
-    records = index_table(session, model.attributes)
     return score_all(linker_for(records, model.settings, model.attributes, _keys(model), backend))
 
 
-def _score_touched(
-    session: Session, model: LinkageModel, touched: list[int], backend: Backend
-) -> pa.Table:
+def _score_touched(overlay: _Overlay, model: LinkageModel, backend: Backend) -> pa.Table:
     from statedata.linkage.engine import linker_for, score_new
 
-    everyone = index_table(session, model.attributes)
-    mask = pa.compute.is_in(everyone.column("unique_id"), pa.array(touched, pa.int64()))
+    everyone = overlay.table(model.attributes)
+    mask = pa.compute.is_in(everyone.column("unique_id"), pa.array(overlay.touched, pa.int64()))
     new = everyone.filter(mask)
     existing = everyone.filter(pa.compute.invert(mask))
     linker = linker_for(everyone, model.settings, model.attributes, _keys(model), backend)
@@ -353,7 +471,8 @@ def rerun(
     session.add(run)
     session.flush()
     session.execute(delete(ScoredPair))
-    run.pairs_scored = _keep_pairs(session, _score_everything(session, model, backend), run)
+    records = index_table(session, model.attributes)
+    run.pairs_scored = _keep_pairs(session, _score_table(records, model, backend), run)
     everyone = set(session.scalars(select(PersonRecord.id)))
     run.records_in = len(everyone)
     _regroup(session, everyone, run, threshold=threshold)

@@ -67,6 +67,29 @@ class LinkageRun(Base):
     splits: Mapped[int] = mapped_column(Integer, default=0)
     moves: Mapped[int] = mapped_column(Integer, default=0)
     held_apart: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[int | None] = mapped_column(Integer)  # the core_job that ran it, if any
+
+
+class LinkageSource(Base):
+    """A catalog dataset whose rows are person records, with the steward's column mapping.
+
+    ``name`` is what the index calls the source (its records' ``source``); it is set once, from
+    the dataset's slug, so a later retitling of the dataset does not orphan its records.
+    """
+
+    __tablename__ = "linkage_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_dataset.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    id_column: Mapped[str] = mapped_column(String(300))
+    mapping: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # attribute -> columns
+    loaded_version: Mapped[int | None] = mapped_column(Integer)  # the dataset version last loaded
+    last_job_id: Mapped[int | None] = mapped_column(Integer)
+    configured_by_name: Mapped[str] = mapped_column(String(150), default="")
+    configured_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Person(Base):

@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from statedata.core.audit import record_event
@@ -15,10 +15,10 @@ from statedata.core.config import Settings
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize
-from statedata.linkage import index
+from statedata.linkage import index, sources
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.golden import SourceRecord, golden_record, rules_from
-from statedata.linkage.models import LinkageModel, MatchDecision, PersonRecord, ScoredPair
+from statedata.linkage.models import LinkageModel, MatchDecision, Person, PersonRecord, ScoredPair
 from statedata.linkage.realtime import matcher
 from statedata.linkage.review import (
     REVIEW_HIGH,
@@ -334,3 +334,21 @@ def model_parameters(
             for m in versions
         ],
     }  # fmt: skip
+
+
+def overview(session: Session, *, actor: Actor, settings: Settings | None = None) -> dict[str, Any]:
+    """The index at a glance: persons, records, the model, the review queue, sources and runs."""
+    authorize(session, actor=actor, action=Action.READ_PERSON, resource=INDEX)
+    counted = session.execute(select(Person.status, func.count()).group_by(Person.status))
+    persons = {status: count for status, count in counted}  # noqa: C416 (a Result has keys())
+    model = index.current_model(session)
+    band = _band(settings)
+    return {
+        "persons": persons.get("active", 0),
+        "persons_merged": persons.get("merged", 0),
+        "records": session.scalar(select(func.count()).select_from(PersonRecord)) or 0,
+        "model_version": model.version if model else None,
+        "review": queue_size(session, band["low"], band["high"]),
+        "sources": sources.sources_view(session),
+        "runs": sources.runs_view(session, 20),
+    }

@@ -41,7 +41,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
     if decide(actor, Action.READ_OUTBOX).allowed:
         items.append(("Outbox", "/outbox"))
     if decide(actor, Action.READ_PERSON).allowed:
-        items.append(("Person review", "/persons/review"))
+        items.append(("Person index", "/persons"))
     if actor.role is Role.ADMIN:
         items += [("Users", "/admin/users"), ("Audit log", "/admin/audit")]
     return items
