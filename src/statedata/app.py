@@ -33,6 +33,8 @@ from statedata.linkage import pages as persons_pages
 from statedata.linkage import router as persons_api
 from statedata.linkage import source_pages as persons_source_pages
 from statedata.linkage import sources_router as persons_sources_api
+from statedata.linkage.exchange import pages as exchange_pages
+from statedata.linkage.exchange import router as exchange_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
 from statedata.quality import pages as quality_pages
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         pii_router.router,
         freshness_router.router,
         outbox.api,
+        exchange_api.router,
         persons_sources_api.router,  # before persons_api: /persons/sources is not a person
         persons_api.router,
         query_api.router,
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         plan_pages.router,
         freshness_pages.router,
         outbox.pages,
+        exchange_pages.router,
         persons_source_pages.router,  # before persons_pages, for the same reason
         persons_pages.router,
         source_pages.router,

@@ -216,6 +216,13 @@ class Settings(BaseSettings):
         pattern=r"^[^@\s<>]+@[^@\s<>]+$",
         description="Sender address of reminders and notices.",
     )
+    exchange_retention_days: int = Field(
+        default=0,
+        ge=0,
+        le=3650,
+        description="Days the hub keeps an exchange's identifier files after linking them; 0 "
+        "destroys them as soon as the keys are issued.",
+    )
     linkage_backend: Literal["duckdb", "spark"] = Field(
         default="duckdb",
         description="Where the person index trains and scores: duckdb (in process) or spark "
@@ -326,6 +333,11 @@ class Settings(BaseSettings):
         if not parts:
             return [self.home / "sources"]
         return [Path(p).expanduser().resolve() for p in parts]
+
+    @property
+    def exchange_dir(self) -> Path:
+        """Where the hub keeps agencies' exchange files until they are destroyed."""
+        return self.home / "exchange"
 
     @property
     def uploads_dir(self) -> Path:

@@ -139,6 +139,7 @@ def _load_job_modules() -> None:
     import statedata.catalog.versions
     import statedata.core.mail
     import statedata.demo.jobs
+    import statedata.linkage.exchange.service
     import statedata.linkage.sources  # noqa: F401
 
 

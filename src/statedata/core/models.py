@@ -9,6 +9,7 @@ from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
 from statedata.core.outbox import OutboxMessage
 from statedata.identity.models import Agency, ApiToken, User, WebSession
+from statedata.linkage.exchange.models import Exchange, ExchangeFile, ExchangeKey
 from statedata.linkage.models import (
     LinkageModel,
     LinkageRun,
@@ -31,6 +32,9 @@ __all__ = [
     "Dataset",
     "DatasetUsage",
     "DatasetVersion",
+    "Exchange",
+    "ExchangeFile",
+    "ExchangeKey",
     "InstanceFact",
     "InventorySubmission",
     "Job",

@@ -51,6 +51,9 @@ class Action(StrEnum):
     MATCH_PERSONS = "person.match"  # look a person up in the person index by attributes
     READ_PERSON = "person.read"  # a person's records, golden record and history
     DECIDE_MATCH = "person.decide"  # say two records are, or are not, the same person
+    MANAGE_EXCHANGE = "exchange.manage"  # the hub: open, link, release and close exchanges
+    READ_EXCHANGE = "exchange.read"  # an exchange's state and the receipts of its files
+    SUBMIT_TO_EXCHANGE = "exchange.submit"  # send one's agency's identifier or content file
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -77,6 +80,9 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.MATCH_PERSONS: Scope.READ,
     Action.READ_PERSON: Scope.READ,
     Action.DECIDE_MATCH: Scope.WRITE,
+    Action.MANAGE_EXCHANGE: Scope.WRITE,
+    Action.READ_EXCHANGE: Scope.READ,
+    Action.SUBMIT_TO_EXCHANGE: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -183,6 +189,8 @@ def decide(
         if actor.role is Role.ADMIN or actor.role in AGENCY_KEEPERS:
             return ALLOW
         return Decision(False, "only stewards, data officers and admins use the person index")
+    if action in {Action.READ_EXCHANGE, Action.SUBMIT_TO_EXCHANGE, Action.MANAGE_EXCHANGE}:
+        return _decide_exchange(actor, action, resource)
     if action is Action.MANAGE_INVENTORY:
         if actor.role is Role.ADMIN or (
             actor.role is Role.AGENCY_DATA_OFFICER
@@ -192,6 +200,21 @@ def decide(
             return ALLOW
         return Decision(False, "only the agency's data officer may submit its inventory")
     return Decision(False, "no rule allows this")
+
+
+def _decide_exchange(actor: Actor, action: Action, resource: Resource | None) -> Decision:
+    # The hub is the CDO's office; an agency takes part through its keepers, and only in the
+    # exchanges it is named in (the service sets the resource's agency when it is).
+    if action is Action.MANAGE_EXCHANGE:
+        if actor.role is Role.ADMIN:
+            return ALLOW
+        return Decision(False, "only the CDO's office runs the hub")
+    if action is Action.READ_EXCHANGE and actor.role is Role.ADMIN:
+        return ALLOW
+    taking_part = resource is not None and resource.agency_id == actor.agency_id
+    if actor.role in AGENCY_KEEPERS and taking_part:
+        return ALLOW
+    return Decision(False, "only the data officers and stewards of agencies in the exchange")
 
 
 def _decide_dataset_keeping(actor: Actor, action: Action, resource: Resource | None) -> Decision:
