@@ -1,0 +1,2 @@
+"""Privacy protection: keyed pseudonyms, k-anonymity, small-cell suppression and differentially
+private releases."""
