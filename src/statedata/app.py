@@ -43,6 +43,8 @@ from statedata.query import router as query_api
 from statedata.query import socrata, workspace_api, workspace_pages
 from statedata.query.engine import close_engines
 from statedata.query.usage import UsageCounter
+from statedata.sharing import pages as sharing_pages
+from statedata.sharing import router as sharing_api
 from statedata.standards import pages as standards_pages
 from statedata.standards import router as standards_api
 from statedata.web.errors import install_error_handlers
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         persons_api.router,
         query_api.router,
         quality_api.router,
+        sharing_api.router,
         standards_api.router,
         workspace_api.router,
         socrata.router,
@@ -139,6 +142,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         freshness_pages.router,
         outbox.pages,
         exchange_pages.router,
+        sharing_pages.router,
         persons_source_pages.router,  # before persons_pages, for the same reason
         persons_pages.router,
         source_pages.router,

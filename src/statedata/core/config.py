@@ -223,6 +223,13 @@ class Settings(BaseSettings):
         description="Days the hub keeps an exchange's identifier files after linking them; 0 "
         "destroys them as soon as the keys are issued.",
     )
+    sharing_step_days: int = Field(
+        default=10,
+        ge=1,
+        le=365,
+        description="Days a data request's step (steward review, legal review) may wait before "
+        "its owners are reminded.",
+    )
     linkage_backend: Literal["duckdb", "spark"] = Field(
         default="duckdb",
         description="Where the person index trains and scores: duckdb (in process) or spark "

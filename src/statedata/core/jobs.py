@@ -140,7 +140,8 @@ def _load_job_modules() -> None:
     import statedata.core.mail
     import statedata.demo.jobs
     import statedata.linkage.exchange.service
-    import statedata.linkage.sources  # noqa: F401
+    import statedata.linkage.sources
+    import statedata.sharing.requests  # noqa: F401
 
 
 def create_job(session: Session, *, actor: Actor, kind: str, params: dict[str, Any]) -> Job:

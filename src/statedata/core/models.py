@@ -22,13 +22,16 @@ from statedata.linkage.models import (
 )
 from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
+from statedata.sharing.models import Agreement, DataRequest, RequestItem, RequestStep
 
 metadata = Base.metadata
 
 __all__ = [
     "Agency",
+    "Agreement",
     "ApiToken",
     "AuditEvent",
+    "DataRequest",
     "Dataset",
     "DatasetUsage",
     "DatasetVersion",
@@ -46,6 +49,8 @@ __all__ = [
     "Person",
     "PersonEvent",
     "PersonRecord",
+    "RequestItem",
+    "RequestStep",
     "SavedQuery",
     "ScoredPair",
     "Upload",

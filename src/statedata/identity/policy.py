@@ -54,6 +54,11 @@ class Action(StrEnum):
     MANAGE_EXCHANGE = "exchange.manage"  # the hub: open, link, release and close exchanges
     READ_EXCHANGE = "exchange.read"  # an exchange's state and the receipts of its files
     SUBMIT_TO_EXCHANGE = "exchange.submit"  # send one's agency's identifier or content file
+    MANAGE_AGREEMENT = "agreement.manage"  # draft, change and activate sharing agreements
+    READ_AGREEMENT = "agreement.read"
+    SUBMIT_REQUEST = "request.submit"  # ask for data for a stated purpose
+    READ_REQUEST = "request.read"  # a request, its items and its steps
+    LEGAL_REVIEW = "request.legal_review"  # approve (with conditions) or deny a request
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -83,6 +88,11 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.MANAGE_EXCHANGE: Scope.WRITE,
     Action.READ_EXCHANGE: Scope.READ,
     Action.SUBMIT_TO_EXCHANGE: Scope.WRITE,
+    Action.MANAGE_AGREEMENT: Scope.WRITE,
+    Action.READ_AGREEMENT: Scope.READ,
+    Action.SUBMIT_REQUEST: Scope.WRITE,
+    Action.READ_REQUEST: Scope.READ,
+    Action.LEGAL_REVIEW: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -191,6 +201,29 @@ def decide(
         return Decision(False, "only stewards, data officers and admins use the person index")
     if action in {Action.READ_EXCHANGE, Action.SUBMIT_TO_EXCHANGE, Action.MANAGE_EXCHANGE}:
         return _decide_exchange(actor, action, resource)
+    if action in {Action.MANAGE_AGREEMENT, Action.READ_AGREEMENT}:
+        return _decide_agreement(actor, action, resource)
+    if action is Action.SUBMIT_REQUEST:
+        if actor.role in (Role.RESEARCHER, Role.ANALYST, *AGENCY_KEEPERS, Role.ADMIN):
+            return ALLOW
+        return Decision(False, "your role cannot request data")
+    if action is Action.READ_REQUEST:
+        # the requester, the keepers of an agency whose data it asks for (the service puts the
+        # agency on the resource when so), and the CDO's office
+        owner = resource is not None and resource.owner_user_id == actor.user_id
+        keeper = (
+            resource is not None
+            and resource.agency_id is not None
+            and resource.agency_id == actor.agency_id
+            and actor.role in AGENCY_KEEPERS
+        )
+        if actor.role is Role.ADMIN or owner or keeper:
+            return ALLOW
+        return Decision(False, "only the requester, the agencies asked and the CDO's office")
+    if action is Action.LEGAL_REVIEW:
+        if actor.role is Role.ADMIN:
+            return ALLOW
+        return Decision(False, "legal review is the CDO's office's")
     if action is Action.MANAGE_INVENTORY:
         if actor.role is Role.ADMIN or (
             actor.role is Role.AGENCY_DATA_OFFICER
@@ -215,6 +248,19 @@ def _decide_exchange(actor: Actor, action: Action, resource: Resource | None) ->
     if actor.role in AGENCY_KEEPERS and taking_part:
         return ALLOW
     return Decision(False, "only the data officers and stewards of agencies in the exchange")
+
+
+def _decide_agreement(actor: Actor, action: Action, resource: Resource | None) -> Decision:
+    if actor.role in (Role.ADMIN, Role.AGENCY_DATA_OFFICER):
+        return ALLOW
+    if action is Action.READ_AGREEMENT:
+        if actor.role is Role.STEWARD:
+            return ALLOW
+        if resource is not None and resource.owner_user_id == actor.user_id and resource.id:
+            return ALLOW  # a user the agreement names reads it
+        if resource is not None and not resource.id and actor.is_authenticated:
+            return ALLOW  # the list: each agreement in it is decided on its own
+    return Decision(False, "only the CDO's office and agency data officers draft agreements")
 
 
 def _decide_dataset_keeping(actor: Actor, action: Action, resource: Resource | None) -> Decision:

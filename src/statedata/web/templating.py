@@ -37,7 +37,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         ("Data standards", "/standards"),
     ]
     if actor.is_authenticated:
-        items += [("SQL workspace", "/sql"), ("Jobs", "/jobs")]
+        items += [("SQL workspace", "/sql"), ("Data requests", "/requests"), ("Jobs", "/jobs")]
     if decide(actor, Action.READ_OUTBOX).allowed:
         items.append(("Outbox", "/outbox"))
     if decide(actor, Action.READ_PERSON).allowed:

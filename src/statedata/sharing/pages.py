@@ -1,0 +1,176 @@
+"""The sharing pages: the request queue, asking for data, a request with its review forms and
+steps, and agreements as readable documents with their checklists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from statedata.catalog.datasets import find_dataset, may
+from statedata.core.errors import InvalidInput, StatedataError
+from statedata.identity.policy import Action, decide
+from statedata.sharing import agreements, requests
+from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.errors import shown_in_form
+from statedata.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/requests", response_class=HTMLResponse)
+def queue_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    found = requests.request_queue(session, actor=actor)
+    return render(
+        request,
+        "requests.html",
+        {
+            "requests": [requests.request_view(session, r) for r in found],
+            "may_ask": decide(actor, Action.SUBMIT_REQUEST).allowed,
+        },
+        title="Data requests",
+        json_url="/api/v1/requests",
+    )
+
+
+@router.get("/requests/new", response_class=HTMLResponse)
+def new_request_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    return render(
+        request,
+        "request_new.html",
+        {
+            "datasets": requests.requestable_datasets(session, actor=actor),
+            "agreements": agreements.list_agreements(session, actor=actor),
+        },
+        title="Ask for data",
+        json_url="/api/v1/requests/datasets",
+    )
+
+
+@router.post("/requests/new", dependencies=[Depends(require_form_csrf)])
+async def submit_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    form = await request.form()
+    items = []
+    for name in form:
+        if name.startswith("columns-"):
+            columns = [str(c) for c in form.getlist(name)]
+            items.append({"dataset": name.removeprefix("columns-"), "columns": columns})
+    body = {
+        "title": str(form.get("title", "")),
+        "purpose": str(form.get("purpose", "")),
+        "linked": form.get("linked") == "yes",
+        "agreement": str(form.get("agreement", "")) or None,
+        "items": items,
+    }
+    try:
+        made = requests.submit_request(session, actor=actor, body=body)
+    except StatedataError as exc:
+        if not shown_in_form(exc):
+            raise
+        session.rollback()
+        flash(request, exc.detail)
+        return RedirectResponse("/requests/new", status_code=303)
+    flash(request, f"Request {made.id} submitted; its stewards review it next.", kind="notice")
+    return RedirectResponse(f"/requests/{made.id}", status_code=303)
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def request_page(
+    request_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    found = requests.get_request(session, actor=actor, request_id=request_id)
+    view = requests.request_view(session, found)
+    reviews = {
+        item["id"]
+        for item in view["items"]
+        if item["decision"] == "pending"
+        and found.status == "steward_review"
+        and may(actor, Action.EDIT_DATASET, find_dataset(session, ref=item["dataset"]))
+    }
+    return render(
+        request,
+        "request.html",
+        {
+            "request": view,
+            "reviews": reviews,
+            "legal": found.status == "legal_review" and decide(actor, Action.LEGAL_REVIEW).allowed,
+        },
+        title=f"Data request {found.id}: {found.title}",
+        json_url=f"/api/v1/requests/{found.id}",
+    )
+
+
+@router.post("/requests/{request_id}/items/{item_id}", dependencies=[Depends(require_form_csrf)])
+async def review_from_page(
+    request_id: int, item_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    form = await request.form()
+    try:
+        requests.review_item(
+            session,
+            actor=actor,
+            request_id=request_id,
+            item_id=item_id,
+            approve=form.get("decision") == "approve",
+            note=str(form.get("note", "")),
+        )
+    except StatedataError as exc:
+        if not shown_in_form(exc):
+            raise
+        session.rollback()
+        flash(request, exc.detail)
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+@router.post("/requests/{request_id}/legal", dependencies=[Depends(require_form_csrf)])
+async def legal_from_page(
+    request_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    form = await request.form()
+    raw_until = str(form.get("access_until", ""))
+    try:
+        try:
+            until = date.fromisoformat(raw_until) if raw_until else None
+        except ValueError:
+            raise InvalidInput(f"access_until: {raw_until!r} is not a date.") from None
+        requests.legal_decision(
+            session,
+            actor=actor,
+            request_id=request_id,
+            approve=form.get("decision") == "approve",
+            note=str(form.get("note", "")),
+            access_until=until,
+        )
+    except StatedataError as exc:
+        if not shown_in_form(exc):
+            raise
+        session.rollback()
+        flash(request, exc.detail)
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+@router.get("/agreements", response_class=HTMLResponse)
+def agreements_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    found = agreements.list_agreements(session, actor=actor)
+    return render(
+        request,
+        "agreements.html",
+        {"agreements": [agreements.agreement_view(a) for a in found]},
+        title="Data sharing agreements",
+        json_url="/api/v1/agreements",
+    )
+
+
+@router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
+def agreement_page(
+    agreement_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    found = agreements.get_agreement(session, actor=actor, agreement_id=agreement_id)
+    return render(
+        request,
+        "agreement.html",
+        {"agreement": agreements.agreement_view(found)},
+        title=found.title,
+        json_url=f"/api/v1/agreements/{found.id}",
+    )

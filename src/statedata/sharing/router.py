@@ -1,0 +1,137 @@
+"""Sharing agreements and data requests as JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from statedata.sharing import agreements, requests
+from statedata.web.deps import CurrentActor, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["sharing"])
+
+
+class ItemReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str = Field(default="", max_length=5000)
+
+
+class LegalDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str = Field(
+        default="", max_length=10000, description="Conditions of approval, or reasons for denial."
+    )
+    access_until: date | None = Field(default=None, description="When access ends (approval).")
+
+
+@router.get("/agreements")
+def list_agreements(session: DbSession, actor: CurrentActor) -> list[dict[str, Any]]:
+    """The agreements you may read, each with its checklist."""
+    return [agreements.agreement_view(a) for a in agreements.list_agreements(session, actor=actor)]
+
+
+@router.post("/agreements", status_code=201)
+def create_agreement(
+    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Draft an agreement: title, parties, sources (dataset, regime, authority, columns), purpose,
+    uses, linkage, security, users, re-disclosure, retention and destruction, breach notice,
+    term, renewal and termination."""
+    return agreements.agreement_view(agreements.save_agreement(session, actor=actor, body=body))
+
+
+@router.get("/agreements/{agreement_id}")
+def read_agreement(agreement_id: int, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """An agreement and what its regimes still ask of it."""
+    found = agreements.get_agreement(session, actor=actor, agreement_id=agreement_id)
+    return agreements.agreement_view(found)
+
+
+@router.patch("/agreements/{agreement_id}")
+def change_agreement(
+    agreement_id: int,
+    session: DbSession,
+    actor: CurrentActor,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    """Change parts of a draft agreement."""
+    saved = agreements.save_agreement(session, actor=actor, body=body, agreement_id=agreement_id)
+    return agreements.agreement_view(saved)
+
+
+@router.post("/agreements/{agreement_id}/activate")
+def activate_agreement(
+    agreement_id: int, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """Make a draft active; refused, naming what is missing, while its checklist is not met."""
+    return agreements.agreement_view(
+        agreements.activate(session, actor=actor, agreement_id=agreement_id)
+    )
+
+
+@router.get("/requests/datasets")
+def requestable(session: DbSession, actor: CurrentActor) -> list[dict[str, Any]]:
+    """What may be asked for: published datasets with their agency and columns."""
+    return requests.requestable_datasets(session, actor=actor)
+
+
+@router.get("/requests")
+def request_queue(session: DbSession, actor: CurrentActor) -> list[dict[str, Any]]:
+    """The requests you may see, those waiting longest first, with whose move it is and the
+    days it has waited."""
+    return [requests.request_view(session, r) for r in requests.request_queue(session, actor=actor)]
+
+
+@router.post("/requests", status_code=201)
+def submit_request(
+    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Ask for data: title, purpose, linked (across agencies by person), agreement (optional),
+    items: [{dataset, columns, row_condition}]."""
+    return requests.request_view(session, requests.submit_request(session, actor=actor, body=body))
+
+
+@router.get("/requests/{request_id}")
+def read_request(request_id: int, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """A request, its parts with their stewards' decisions, and every step."""
+    found = requests.get_request(session, actor=actor, request_id=request_id)
+    return requests.request_view(session, found)
+
+
+@router.post("/requests/{request_id}/items/{item_id}/review")
+def review_item(
+    request_id: int, item_id: int, body: ItemReview, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """A dataset's steward approves or denies its part of the request."""
+    reviewed = requests.review_item(
+        session,
+        actor=actor,
+        request_id=request_id,
+        item_id=item_id,
+        approve=body.approve,
+        note=body.note,
+    )
+    return requests.request_view(session, reviewed)
+
+
+@router.post("/requests/{request_id}/legal")
+def legal_review(
+    request_id: int, body: LegalDecision, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
+    """The CDO's office approves (with conditions and an end date) or denies (with reasons)."""
+    decided = requests.legal_decision(
+        session,
+        actor=actor,
+        request_id=request_id,
+        approve=body.approve,
+        note=body.note,
+        access_until=body.access_until,
+    )
+    return requests.request_view(session, decided)
