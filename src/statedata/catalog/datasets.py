@@ -18,6 +18,7 @@ from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code
+from statedata.identity.grants import live_grants
 from statedata.identity.models import Agency, User
 from statedata.identity.policy import (
     Action,
@@ -108,7 +109,9 @@ def get_dataset(session: Session, *, actor: Actor, ref: str) -> Dataset:
     """A dataset the actor may see; one they may not see is reported as not found (no leak)."""
     dataset = find_dataset(session, ref=ref)
     resource = resource_of(dataset)
-    if not decide(actor, Action.READ_METADATA, resource).allowed:
+    # a grant (an extract made for its holder) shows the entry beyond the usual visibility
+    grants = live_grants(session, actor) if not resource.is_public else ()
+    if not decide(actor, Action.READ_METADATA, resource, grants).allowed:
         record_refusal(
             session,
             actor=actor,

@@ -141,6 +141,7 @@ def _load_job_modules() -> None:
     import statedata.demo.jobs
     import statedata.linkage.exchange.service
     import statedata.linkage.sources
+    import statedata.sharing.extracts
     import statedata.sharing.requests  # noqa: F401
 
 

@@ -8,6 +8,7 @@ from statedata.core.db import Base
 from statedata.core.instance import InstanceFact
 from statedata.core.jobs import Job
 from statedata.core.outbox import OutboxMessage
+from statedata.identity.grants import AccessGrant
 from statedata.identity.models import Agency, ApiToken, User, WebSession
 from statedata.linkage.exchange.models import Exchange, ExchangeFile, ExchangeKey
 from statedata.linkage.models import (
@@ -27,6 +28,7 @@ from statedata.sharing.models import Agreement, DataRequest, RequestItem, Reques
 metadata = Base.metadata
 
 __all__ = [
+    "AccessGrant",
     "Agency",
     "Agreement",
     "ApiToken",

@@ -183,9 +183,12 @@ def decide(
     if action is Action.READ_DATASET and resource is not None:
         return _decide_dataset_read(actor, resource, grants)
     if action is Action.READ_METADATA and resource is not None:
+        granted = any(
+            g.resource_type == resource.type and g.resource_id == resource.id for g in grants
+        )
         return (
             ALLOW
-            if dataset_visibility(actor).allows(resource)
+            if granted or dataset_visibility(actor).allows(resource)
             else Decision(False, "this catalog entry is not visible to you")
         )
     if action in {Action.CREATE_DATASET, Action.EDIT_DATASET, Action.REVIEW_DATASET}:
@@ -366,7 +369,21 @@ def authorize(
     resource: Resource | None = None,
     grants: tuple[Grant, ...] = (),
 ) -> None:
-    """Raise unless allowed; audit refusals and every allowed read of non-public data."""
+    """Raise unless allowed; audit refusals and every allowed read of non-public data.
+
+    A dataset read that is not public is also decided with the actor's live grants, read here
+    so that a grant's end date holds on every path at once.
+    """
+    if (
+        action in (Action.READ_DATASET, Action.READ_METADATA)
+        and not grants
+        and resource is not None
+        and not resource.is_public
+        and actor.user_id is not None
+    ):
+        from statedata.identity.grants import live_grants  # the table imports this module
+
+        grants = live_grants(session, actor)
     decision = decide(actor, action, resource, grants)
     resource_type = resource.type if resource else ""
     resource_id = resource.id if resource else ""

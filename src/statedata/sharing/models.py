@@ -71,6 +71,8 @@ class DataRequest(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")  # of denial
     access_until: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    extracts: Mapped[list[str] | None] = mapped_column(JSON)  # the extract datasets' public ids
+    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what fulfilment did
 
 
 class RequestItem(Base):

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statedata.catalog.datasets import find_dataset, may
+from statedata.core.db import run_after_commit
 from statedata.core.errors import InvalidInput, StatedataError
 from statedata.identity.policy import Action, decide
-from statedata.sharing import agreements, requests
+from statedata.sharing import agreements, extracts, requests
 from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
@@ -95,6 +96,7 @@ def request_page(
             "request": view,
             "reviews": reviews,
             "legal": found.status == "legal_review" and decide(actor, Action.LEGAL_REVIEW).allowed,
+            "fulfils": extracts.may_fulfil(session, actor, found),
         },
         title=f"Data request {found.id}: {found.title}",
         json_url=f"/api/v1/requests/{found.id}",
@@ -148,6 +150,37 @@ async def legal_from_page(
         session.rollback()
         flash(request, exc.detail)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+@router.post("/requests/{request_id}/fulfil", dependencies=[Depends(require_form_csrf)])
+async def fulfil_from_page(
+    request_id: int, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    form = await request.form()
+    quasi = {
+        column.strip(): kind.strip()
+        for line in str(form.get("quasi_identifiers", "")).splitlines()
+        if "=" in line
+        for column, kind in [line.split("=", 1)]
+    }
+    try:
+        k = int(str(form.get("k", "5")) or 5)
+    except ValueError:
+        flash(request, f"k: {form.get('k')!r} is not a whole number.")
+        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+    try:
+        job_id = extracts.start_fulfilment(
+            session, actor=actor, request_id=request_id, quasi_identifiers=quasi, k=k
+        ).id
+    except StatedataError as exc:
+        if not shown_in_form(exc):
+            raise
+        session.rollback()
+        flash(request, exc.detail)
+        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+    queue = request.app.state.jobs
+    run_after_commit(session, lambda: queue.enqueue(job_id))
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.get("/agreements", response_class=HTMLResponse)

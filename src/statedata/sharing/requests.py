@@ -278,6 +278,8 @@ def request_view(session: Session, request: DataRequest) -> dict[str, Any]:
         "reasons": request.reasons,
         "access_until": request.access_until.isoformat() if request.access_until else None,
         "submitted_at": request.submitted_at.isoformat(),
+        "extracts": request.extracts or [],
+        "manifest": request.manifest,
         "items": [
             {
                 "id": i.id,

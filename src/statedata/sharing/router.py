@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.sharing import agreements, requests
+from statedata.core.db import run_after_commit
+from statedata.sharing import agreements, extracts, requests
 from statedata.web.deps import CurrentActor, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -119,6 +120,43 @@ def review_item(
         note=body.note,
     )
     return requests.request_view(session, reviewed)
+
+
+class Fulfilment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deidentify: dict[str, str] = Field(
+        default_factory=dict,
+        description="column -> keep, drop, pseudonym, year, month, zip3, age_band, county or "
+        "region; other columns follow their personal-information category.",
+    )
+    quasi_identifiers: dict[str, str] = Field(
+        default_factory=dict, description="column -> date, zip, age, town or other."
+    )
+    k: int = Field(default=5, description="The smallest group over the quasi-identifiers.")
+
+
+@router.post("/requests/{request_id}/fulfil", status_code=202)
+def fulfil(
+    request_id: int,
+    body: Fulfilment,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+) -> dict[str, Any]:
+    """Build the approved request's extracts as a job (a data officer of an agency asked, or
+    the CDO's office)."""
+    job_id = extracts.start_fulfilment(
+        session,
+        actor=actor,
+        request_id=request_id,
+        deidentify=body.deidentify,
+        quasi_identifiers=body.quasi_identifiers,
+        k=body.k,
+    ).id
+    queue = request.app.state.jobs
+    run_after_commit(session, lambda: queue.enqueue(job_id))
+    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}", "page": f"/jobs/{job_id}"}}
 
 
 @router.post("/requests/{request_id}/legal")

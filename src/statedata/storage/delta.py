@@ -165,6 +165,14 @@ class DeltaTableStore:
         self._table(key).restore(version)
         return self.describe(key)
 
+    def destroy(self, key: str) -> int:
+        """Delete every row, then vacuum with no retention: no version's data file is left
+        (the log stays, saying what was there and that it was deleted)."""
+        table = self._table(key)
+        table.delete()
+        removed = table.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+        return len(removed)
+
     def columns(self, key: str, version: int | None = None) -> list[Column]:
         return self.describe(key, version).columns
 
