@@ -202,7 +202,7 @@ def test_fulfilment_names_bad_settings(
         people.post("researcher1", f"/api/v1/requests/{asked['id']}/fulfil", {}).status_code == 403
     )
     page = people.as_("dss.ado").get(f"/requests/{asked['id']}")
-    assert "Build the extracts" in page.text, page.text[page.text.find("<dl"):page.text.find("</dl>")]
+    assert "Build the extracts" in page.text
     bad = people.client.post(
         f"/requests/{asked['id']}/fulfil",
         data={"csrf_token": csrf_from(page.text), "quasi_identifiers": "score=shoe size"},
