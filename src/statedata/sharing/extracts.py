@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -225,6 +224,8 @@ def _rules_for(dataset: Dataset, columns: list[str], explicit: dict[str, str]) -
 
 
 def _load(context: JobContext, ref: str, rows: list[dict[str, Any]], note: str) -> None:
+    import pyarrow.parquet as pq  # a writing library: a server that only reads never loads it
+
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / f"{ref}.parquet"
         columns = list(rows[0]) if rows else [PERSON]
