@@ -26,13 +26,11 @@ from statedata.catalog.search import FACETS, SearchRequest, search_datasets
 from statedata.catalog.vocabulary import PII_CATEGORIES
 from statedata.core.db import run_after_commit, utcnow
 from statedata.core.errors import (
-    Forbidden,
     InvalidInput,
     NotAuthenticated,
     StatedataError,
     TooLarge,
 )
-from statedata.core.security import tokens_match
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code, list_agencies
 from statedata.identity.policy import Action, Classification, Resource, decide
@@ -42,11 +40,11 @@ from statedata.query.exploration import exploration
 from statedata.query.usage import usage_summary
 from statedata.standards.registry import ELEMENTS
 from statedata.web.deps import (
-    CSRF_FIELD,
     CurrentActor,
     DbSession,
     get_settings,
     require_form_csrf,
+    streamed_form_csrf,
 )
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
@@ -367,14 +365,10 @@ def upload_page(ref: str, request: Request, session: DbSession, actor: CurrentAc
 async def upload_from_page(ref: str, request: Request, actor: CurrentActor) -> Response:
     """The file streams to disk; the CSRF field must come before it in the form."""
 
-    def check_csrf(fields: dict[str, str]) -> None:
-        if not tokens_match(request.session.get("csrf"), fields.get(CSRF_FIELD)):
-            raise Forbidden(
-                "The request's CSRF token is missing or does not match; reload the page and try again."
-            )
-
     try:
-        public_id, staged = await upload_to_dataset(request, actor, ref, before_file=check_csrf)
+        public_id, staged = await upload_to_dataset(
+            request, actor, ref, before_file=streamed_form_csrf(request)
+        )
     except (InvalidInput, TooLarge) as exc:  # the file's fault: shown on the upload page again
         flash(request, exc.detail)
         return RedirectResponse(f"/datasets/{ref}/upload", status_code=303)

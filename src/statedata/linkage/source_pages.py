@@ -19,7 +19,7 @@ from statedata.linkage import service, sources
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.models import LinkageSource
 from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
-from statedata.web.errors import shown_in_form
+from statedata.web.errors import flash_form_error, shown_in_form
 from statedata.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,10 +59,7 @@ async def load_from_page(request: Request, session: DbSession, actor: CurrentAct
     try:
         job_id = sources.start_load(session, actor=actor, refs=refs).id
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
         return RedirectResponse("/persons", status_code=303)
     queue = request.app.state.jobs
     run_after_commit(session, lambda: queue.enqueue(job_id))

@@ -14,7 +14,7 @@ from statedata.core.errors import InvalidInput, StatedataError
 from statedata.identity.policy import Action, decide
 from statedata.sharing import agreements, extracts, requests
 from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
-from statedata.web.errors import shown_in_form
+from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -67,10 +67,7 @@ async def submit_from_page(request: Request, session: DbSession, actor: CurrentA
     try:
         made = requests.submit_request(session, actor=actor, body=body)
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
         return RedirectResponse("/requests/new", status_code=303)
     flash(request, f"Request {made.id} submitted; its stewards review it next.", kind="notice")
     return RedirectResponse(f"/requests/{made.id}", status_code=303)
@@ -118,10 +115,7 @@ async def review_from_page(
             note=str(form.get("note", "")),
         )
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
@@ -145,10 +139,7 @@ async def legal_from_page(
             access_until=until,
         )
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
@@ -173,10 +164,7 @@ async def fulfil_from_page(
             session, actor=actor, request_id=request_id, quasi_identifiers=quasi, k=k
         ).id
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
     queue = request.app.state.jobs
     run_after_commit(session, lambda: queue.enqueue(job_id))

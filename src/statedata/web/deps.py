@@ -7,7 +7,7 @@ calls carry no cookie and so need no CSRF token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -105,6 +105,19 @@ async def require_form_csrf(
     if not tokens_match(request.session.get("csrf"), given if isinstance(given, str) else None):
         actor = getattr(request.state, "actor", None) or Actor.anonymous(client_ip(request))
         _refuse_csrf(session, request, actor)
+
+
+def streamed_form_csrf(request: Request) -> Callable[[dict[str, str]], None]:
+    """The CSRF check of a form whose file streams to disk: it runs on the fields sent before
+    the file part, so a forged form is refused before a byte of its file is written."""
+
+    def check(fields: dict[str, str]) -> None:
+        if not tokens_match(request.session.get("csrf"), fields.get(CSRF_FIELD)):
+            raise Forbidden(
+                "The request's CSRF token is missing or does not match; reload the page and try again."
+            )
+
+    return check
 
 
 # Route parameters: the request's unit of work (committed before the response is sent) and actor.

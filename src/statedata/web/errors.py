@@ -13,10 +13,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError, TooManyRequests
-from statedata.web.templating import render
+from statedata.web.templating import flash, render
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +37,15 @@ TITLES = {
 def shown_in_form(exc: StatedataError) -> bool:
     """Errors a form shows again beside the fields; access errors go to the error page."""
     return exc.status < 500 and not isinstance(exc, NotAuthenticated | Forbidden)
+
+
+def flash_form_error(request: Request, session: Session, exc: StatedataError) -> None:
+    """Keep a form's error for the page the browser goes back to, undoing the change it
+    interrupted; an access error goes on to the error page instead."""
+    if not shown_in_form(exc):
+        raise exc
+    session.rollback()
+    flash(request, exc.detail)
 
 
 def wants_json(request: Request) -> bool:

@@ -6,13 +6,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statedata.core.db import run_after_commit
-from statedata.core.errors import Forbidden, StatedataError
-from statedata.core.security import tokens_match
+from statedata.core.errors import StatedataError
 from statedata.identity.policy import Action, decide
 from statedata.linkage.exchange import service
 from statedata.linkage.exchange.router import receive_exchange_file
-from statedata.web.deps import CSRF_FIELD, CurrentActor, DbSession, require_form_csrf
-from statedata.web.errors import shown_in_form
+from statedata.web.deps import (
+    CurrentActor,
+    DbSession,
+    require_form_csrf,
+    streamed_form_csrf,
+)
+from statedata.web.errors import flash_form_error, shown_in_form
 from statedata.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -46,10 +50,7 @@ async def create_from_page(request: Request, session: DbSession, actor: CurrentA
             agencies=str(form.get("agencies", "")).replace(",", " ").split(),
         )
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
         return RedirectResponse("/exchanges", status_code=303)
     return RedirectResponse(f"/exchanges/{exchange.id}", status_code=303)
 
@@ -79,15 +80,9 @@ async def submit_from_page(
 ) -> Response:
     """The file streams to disk; the CSRF field must come before it in the form."""
 
-    def check_csrf(fields: dict[str, str]) -> None:
-        if not tokens_match(request.session.get("csrf"), fields.get(CSRF_FIELD)):
-            raise Forbidden(
-                "The request's CSRF token is missing or does not match; reload the page and try again."
-            )
-
     try:
         kept = await receive_exchange_file(
-            request, actor, exchange_id, kind, before_file=check_csrf
+            request, actor, exchange_id, kind, before_file=streamed_form_csrf(request)
         )
     except StatedataError as exc:  # the file's fault, or the exchange's state: said on its page
         if not shown_in_form(exc):
@@ -109,9 +104,7 @@ def link_from_page(
     try:
         job_id = service.start_link(session, actor=actor, exchange_id=exchange_id).id
     except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        flash(request, exc.detail)
+        flash_form_error(request, session, exc)
         return RedirectResponse(f"/exchanges/{exchange_id}", status_code=303)
     queue = request.app.state.jobs
     run_after_commit(session, lambda: queue.enqueue(job_id))
