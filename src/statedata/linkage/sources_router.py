@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.core.db import run_after_commit
 from statedata.linkage import sources
-from statedata.web.deps import CurrentActor, DbSession
+from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
 router = APIRouter(prefix="/api/v1", tags=["persons"])
 
@@ -56,9 +55,7 @@ def start_run(
     """Load sources into the index as a background job (only new and changed records are
     scored); follow its progress at the job's URL."""
     job_id = sources.start_load(session, actor=actor, refs=body.sources).id
-    queue = request.app.state.jobs
-    run_after_commit(session, lambda: queue.enqueue(job_id))
-    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}", "page": f"/jobs/{job_id}"}}
+    return enqueue_after_commit(request, session, job_id)
 
 
 @router.get("/datasets/{ref}/linkage")

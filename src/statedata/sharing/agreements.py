@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import find_dataset
 from statedata.core.audit import record_event
 from statedata.core.errors import Conflict, InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize, decide
+from statedata.sharing.checks import dataset_and_columns
 from statedata.sharing.models import Agreement
 from statedata.sharing.regimes import REGIMES, checklist
 
@@ -115,24 +115,13 @@ def _sources(session: Session, body: dict[str, Any]) -> list[dict[str, Any]]:
     for n, source in enumerate(sources, start=1):
         if not isinstance(source, dict):
             raise InvalidInput(f"sources, source {n}: an object with dataset, regime, columns.")
-        ref = str(source.get("dataset", "")).strip()
-        try:
-            dataset = find_dataset(session, ref=ref)
-        except NotFound:
-            raise InvalidInput(f"sources, source {n}: no dataset is called {ref!r}.") from None
+        dataset, columns = dataset_and_columns(
+            session, source, f"sources, source {n}", need_columns=False
+        )
         regime = source.get("regime", "")
         if regime not in REGIMES:
             raise InvalidInput(
                 f"sources, source {n}: regime {regime!r} is not one of {', '.join(REGIMES)}."
-            )
-        columns = source.get("columns", [])
-        known = {f["name"] for f in dataset.dictionary}
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise InvalidInput(f"sources, source {n}: columns are a list of column names.")
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            raise InvalidInput(
-                f"sources, source {n}: {dataset.public_id} has no column {unknown[0]!r}."
             )
         checked.append(
             {

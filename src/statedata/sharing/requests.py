@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statedata.catalog.datasets import find_dataset, resource_of
+from statedata.catalog.datasets import resource_of
 from statedata.catalog.models import Dataset
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
@@ -28,6 +28,7 @@ from statedata.core.outbox import queue_message
 from statedata.identity.actor import Actor, Role
 from statedata.identity.models import Agency, User
 from statedata.identity.policy import AGENCY_KEEPERS, Action, Resource, authorize, decide
+from statedata.sharing.checks import dataset_and_columns
 from statedata.sharing.models import Agreement, DataRequest, RequestItem, RequestStep
 
 STATUSES = ("steward_review", "legal_review", "approved", "denied", "fulfilled", "expired",
@@ -122,24 +123,10 @@ def submit_request(session: Session, *, actor: Actor, body: dict[str, Any]) -> D
     for n, item in enumerate(wanted, start=1):
         if not isinstance(item, dict):
             raise InvalidInput(f"items, item {n}: an object with dataset and columns.")
-        ref = str(item.get("dataset", "")).strip()
-        try:
-            dataset = find_dataset(session, ref=ref)
-        except NotFound:
-            raise InvalidInput(f"items, item {n}: no dataset is called {ref!r}.") from None
+        dataset, columns = dataset_and_columns(session, item, f"items, item {n}", need_columns=True)
         if dataset.status != "published":
             raise InvalidInput(f"items, item {n}: {dataset.public_id} is not published.")
-        columns = item.get("columns")
-        known = [f["name"] for f in dataset.dictionary]
-        if not isinstance(columns, list) or not columns:
-            raise InvalidInput(f"items, item {n}: name the columns of {dataset.public_id} wanted.")
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            raise InvalidInput(
-                f"items, item {n}: {dataset.public_id} has no column {unknown[0]!r}; its "
-                f"columns are {', '.join(known)}."
-            )
-        items.append((dataset, list(dict.fromkeys(columns)), str(item.get("row_condition", ""))))
+        items.append((dataset, columns, str(item.get("row_condition", ""))))
     if len({d.id for d, _, _ in items}) != len(items):
         raise InvalidInput("items: a dataset is asked for twice; ask once with every column.")
     request = DataRequest(

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.core.db import run_after_commit
 from statedata.sharing import agreements, extracts, requests
-from statedata.web.deps import CurrentActor, DbSession
+from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
 
@@ -154,9 +153,7 @@ def fulfil(
         quasi_identifiers=body.quasi_identifiers,
         k=body.k,
     ).id
-    queue = request.app.state.jobs
-    run_after_commit(session, lambda: queue.enqueue(job_id))
-    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}", "page": f"/jobs/{job_id}"}}
+    return enqueue_after_commit(request, session, job_id)
 
 
 @router.post("/requests/{request_id}/legal")

@@ -8,14 +8,14 @@ calls carry no cookie and so need no CSRF token.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
-from statedata.core.db import unit_of_work
+from statedata.core.db import run_after_commit, unit_of_work
 from statedata.core.errors import Forbidden, NotAuthenticated
 from statedata.core.security import new_csrf_token, tokens_match
 from statedata.identity.actor import Actor
@@ -105,6 +105,13 @@ async def require_form_csrf(
     if not tokens_match(request.session.get("csrf"), given if isinstance(given, str) else None):
         actor = getattr(request.state, "actor", None) or Actor.anonymous(client_ip(request))
         _refuse_csrf(session, request, actor)
+
+
+def enqueue_after_commit(request: Request, session: Session, job_id: int) -> dict[str, Any]:
+    """Hand a recorded job to the queue once its row is committed; the API's 202 body."""
+    queue = request.app.state.jobs
+    run_after_commit(session, lambda: queue.enqueue(job_id))
+    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}", "page": f"/jobs/{job_id}"}}
 
 
 def streamed_form_csrf(request: Request) -> Callable[[dict[str, str]], None]:

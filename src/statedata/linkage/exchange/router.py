@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.core.db import run_after_commit, unit_of_work
+from statedata.core.db import unit_of_work
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, authorize
 from statedata.linkage.exchange import service
 from statedata.linkage.exchange.models import ExchangeFile
-from statedata.web.deps import CurrentActor, DbSession
+from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 from statedata.web.uploads import receive_upload
 
 router = APIRouter(prefix="/api/v1/exchanges", tags=["exchanges"])
@@ -148,9 +148,7 @@ def link(
     job_id = service.start_link(
         session, actor=actor, exchange_id=exchange_id, threshold=threshold
     ).id
-    queue = request.app.state.jobs
-    run_after_commit(session, lambda: queue.enqueue(job_id))
-    return {"job": job_id, "links": {"job": f"/api/v1/jobs/{job_id}", "page": f"/jobs/{job_id}"}}
+    return enqueue_after_commit(request, session, job_id)
 
 
 @router.get("/{exchange_id}/release/{agency}.csv")
