@@ -37,12 +37,15 @@ from statedata.linkage.exchange import pages as exchange_pages
 from statedata.linkage.exchange import router as exchange_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
+from statedata.privacy import pages as privacy_pages
+from statedata.privacy import router as privacy_api
 from statedata.quality import pages as quality_pages
 from statedata.quality import router as quality_api
 from statedata.query import router as query_api
 from statedata.query import socrata, workspace_api, workspace_pages
 from statedata.query.engine import close_engines
 from statedata.query.usage import UsageCounter
+from statedata.sharing import obstacle_pages
 from statedata.sharing import pages as sharing_pages
 from statedata.sharing import router as sharing_api
 from statedata.standards import pages as standards_pages
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         exchange_api.router,
         persons_sources_api.router,  # before persons_api: /persons/sources is not a person
         persons_api.router,
+        privacy_api.router,
         query_api.router,
         quality_api.router,
         sharing_api.router,
@@ -143,6 +147,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         outbox.pages,
         exchange_pages.router,
         sharing_pages.router,
+        privacy_pages.router,
+        obstacle_pages.router,
         persons_source_pages.router,  # before persons_pages, for the same reason
         persons_pages.router,
         source_pages.router,

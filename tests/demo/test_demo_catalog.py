@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import ckanapi
+import duckdb
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -25,9 +27,14 @@ from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.catalog_entries import ENTRIES
 from statedata.demo.generator import generate_demo
 from statedata.demo.persons import PERSON_SOURCES, build_demo_person_index
+from statedata.demo.sharing import FIRST_QUARTER, OVERDOSE_RELEASE, build_demo_sharing
 from statedata.identity.actor import Actor
 from statedata.linkage import service
 from statedata.linkage.models import LinkageSource, Person, PersonRecord
+from statedata.privacy.models import Release
+from statedata.privacy.releases import TOTAL
+from statedata.sharing.models import DataRequest, Obstacle
+from statedata.storage.lake import open_table_store
 from tests.catalog.test_exports import dcat_validator
 from tests.servers import serve_app
 
@@ -55,8 +62,9 @@ def test_the_demo_publishes_every_entry_once_with_versions_and_dictionaries(
             ).all()
         )
 
-    assert statuses == {"published": 10, "in_review": 1, "draft": 2, "retired": 1}
-    assert all(versions[d.id] >= 2 for d in loaded)
+    assert statuses == {"published": 11, "in_review": 1, "draft": 1, "retired": 1}
+    counted = {e.title for e in ENTRIES if e.group_by}  # aggregates of person data: one version
+    assert all(versions[d.id] >= 2 for d in loaded if d.title not in counted)
     assert all(d.dictionary and all(f.get("description") for f in d.dictionary) for d in loaded)
     ssn_fields = [f for d in loaded for f in d.dictionary if f["name"] == "ssn"]
     assert ssn_fields and all(f["piiCategory"] == "ssn" for f in ssn_fields)
@@ -137,7 +145,7 @@ def test_the_demo_pulls_on_schedule_has_an_access_plan_and_shows_every_freshness
     assert all(m.status == "held" for m in messages)
 
 
-def test_the_demo_links_six_agencies_person_records_once(
+def test_the_demo_links_six_agencies_person_records_once_and_shares_through_them(
     demo: Settings, session_factory: sessionmaker[Session]
 ) -> None:
     records = build_demo_person_index(demo, session_factory)
@@ -151,3 +159,76 @@ def test_the_demo_links_six_agencies_person_records_once(
     assert all(s.loaded_version for s in sources)
     assert records == in_index and persons is not None and 0 < persons < in_index
     assert overview["review"]["waiting"] > 0  # stewards have pairs to look at
+
+    # sharing (issue 7): built on the person index, once
+    made = build_demo_sharing(demo, session_factory)
+    assert build_demo_sharing(demo, session_factory) == {}
+    with session_factory() as session:
+        states = {
+            r.status: r for r in session.scalars(select(DataRequest).order_by(DataRequest.id))
+        }
+        assert set(states) == {"steward_review", "legal_review", "approved", "denied",
+                               "fulfilled", "destroyed"}  # fmt: skip
+        assert len(states) == len(made["requests"])
+        p20 = states["fulfilled"]
+        assert p20.extracts is not None and len(p20.extracts) == 2
+        students, wages = (_extract_persons(demo, ref) for ref in p20.extracts)
+        # education records joined to wage records: the same pseudonymous people in both
+        assert students and wages and len(students & wages) > 0.1 * len(students)
+        assert session.scalars(select(Obstacle)).all()
+    _check_the_overdose_release(demo, session_factory)
+
+
+def _extract_persons(settings: Settings, ref: str) -> set[str]:
+    table = open_table_store(settings).dataset(ref, None).to_table(columns=["person"])
+    return {p for p in table.column("person").to_pylist() if p}
+
+
+def _check_the_overdose_release(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """The public overdose table against the exact counts, cell by cell, by the SDE rule."""
+    with factory() as session:
+        release = session.scalars(select(Release).where(Release.title == OVERDOSE_RELEASE)).one()
+        assert release.report is not None
+        published = release.report["rows"]
+    exact = duckdb.sql(
+        "SELECT town, year_quarter, sum(deaths) FROM read_parquet(?) "
+        "WHERE year_quarter >= ? GROUP BY ALL",
+        params=[str(settings.demo_dir / "dph_overdose_deaths_by_town_quarter.parquet"),
+                FIRST_QUARTER],
+    ).fetchall()  # fmt: skip
+    truth: dict[tuple[str, str], int] = {(t, q): int(n) for t, q, n in exact}
+    towns = sorted({t for t, _ in truth})
+    quarters = sorted({q for _, q in truth})
+    for t in towns:
+        truth[(t, TOTAL)] = sum(truth[(t, q)] for q in quarters)
+    for q in [*quarters, TOTAL]:
+        truth[(TOTAL, q)] = sum(truth[(t, q)] for t in towns)
+    assert len(published) == len(truth) == (len(towns) + 1) * (len(quarters) + 1)
+    hidden = 0
+    for row in published:
+        value, count = truth[(row["town"], row["year_quarter"])], row["count"]
+        if 1 <= value <= 5:
+            assert count is None and row["suppressed"] == "primary", row
+        if count is None:
+            hidden += 1
+        else:
+            assert count == value and row["suppressed"] == "", row  # zeros are shown
+    assert hidden > 100
+    # no hidden cell is fixed by the shown ones: the unit vector of each hidden cell is not a
+    # combination of the table's equations restricted to the hidden cells (least squares
+    # leaves a residual), worked apart from the module's own null-space test
+    places = [(r["town"], r["year_quarter"]) for r in published]
+    unknown = [p for p, r in zip(places, published, strict=True) if r["count"] is None]
+    position = {p: n for n, p in enumerate(unknown)}
+    lines = [[(t, q) for q in [*quarters, TOTAL]] for t in [*towns, TOTAL]]
+    lines += [[(t, q) for t in [*towns, TOTAL]] for q in [*quarters, TOTAL]]
+    system = np.zeros((len(lines), len(unknown)))
+    for n, line in enumerate(lines):
+        for place in line:
+            if place in position:  # the total (last) enters with the opposite sign
+                system[n, position[place]] = -1.0 if place == line[-1] else 1.0
+    units = np.eye(len(unknown))
+    solution = np.linalg.lstsq(system.T, units, rcond=None)[0]
+    residual = np.abs(system.T @ solution - units).max(axis=0)
+    fixed = [unknown[i] for i in np.flatnonzero(residual < 1e-6)]
+    assert not fixed, fixed

@@ -101,6 +101,13 @@ def test_an_agreement_is_active_only_when_its_regime_asks_for_nothing_more(
     assert filled.json()["missing"] == 0
     active = client.post(f"/api/v1/agreements/{body['id']}/activate", headers=headers)
     assert active.status_code == 200 and active.json()["status"] == "active"
+    pdf = client.get(f"/agreements/{body['id']}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
+    # the document's words are in it: the parties' purpose, the sections, the regimes' checklist
+    assert b"5. Re-disclosure and publication" in pdf.content
+    assert b"Either party, on 30 days' written notice." in pdf.content
+    assert rb"What the legal regimes ask \(0 missing\)" in pdf.content  # PDF escapes ( and )
     again = client.patch(f"/api/v1/agreements/{body['id']}", json={"purpose": "x"}, headers=headers)
     assert again.status_code == 409
 

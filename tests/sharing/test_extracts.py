@@ -215,3 +215,36 @@ def test_fulfilment_names_bad_settings(
         follow_redirects=True,
     )
     assert "/jobs/" in str(built.url) and "succeeded" in built.text
+
+
+def test_an_extract_keeps_only_the_rows_its_condition_allows(
+    client: TestClient,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    from tests.catalog.publishing import make_dataset
+
+    people = People(client, session_factory)
+    ref = make_dataset(session_factory, settings, tmp_path, agency="DSS", title="Cases",
+                       classification="restricted", rows=[(1, "a", 2), (2, "b", 7), (3, "c", 9)])  # fmt: skip
+    body = {
+        "title": "Large scores",
+        "purpose": "Only the cases scored over five are needed.",
+        "items": [{"dataset": ref, "columns": ["name", "score"], "row_condition": "score >> 5"}],
+    }
+    refused = people.post("researcher1", "/api/v1/requests", body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("items, item 1: row_condition: $where")
+    body["items"][0]["row_condition"] = "score > 5"
+    asked = people.post("researcher1", "/api/v1/requests", body).json()
+    item = asked["items"][0]["id"]
+    people.post("dss.steward", f"/api/v1/requests/{asked['id']}/items/{item}/review",
+                {"approve": True})  # fmt: skip
+    until = (date.today() + timedelta(days=9)).isoformat()
+    people.post("cdo1", f"/api/v1/requests/{asked['id']}/legal",
+                {"approve": True, "access_until": until})  # fmt: skip
+    done = _fulfil(people, asked["id"])
+    assert done["manifest"]["datasets"][0]["row_condition"] == "score > 5"
+    rows = _rows(people.as_("researcher1"), done["extracts"][0])
+    assert sorted(r["name"] for r in rows) == ["b", "c"]

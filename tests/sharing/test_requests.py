@@ -221,6 +221,34 @@ def test_a_step_waiting_too_long_is_reminded_once_to_its_owners(
     assert queue[0]["days_waiting"] == 11
 
 
+def test_an_approved_request_waiting_for_fulfilment_reminds_the_data_officers(
+    people: People,
+    sources: dict[str, str],
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+) -> None:
+    asked = _ask(people, sources)
+    for item in asked["items"]:
+        steward = "dss.steward" if item["agency"] == "DSS" else "dol.steward"
+        url = f"/api/v1/requests/{asked['id']}/items/{item['id']}/review"
+        assert people.post(steward, url, {"approve": True}).status_code == 200
+    until = (date.today() + timedelta(days=30)).isoformat()
+    legal = {"approve": True, "access_until": until}
+    assert (
+        people.post("cdo1", f"/api/v1/requests/{asked['id']}/legal", legal).json()["status"]
+        == "approved"
+    )
+    with unit_of_work(session_factory) as session:
+        session.execute(update(DataRequest).values(step_started_at=utcnow() - timedelta(days=12)))
+    remind_waiting_steps(settings, session_factory, lambda _job: None)
+    with unit_of_work(session_factory) as session:
+        messages = session.scalars(select(OutboxMessage)).all()
+        told = sorted(m.recipient_name for m in messages)
+        bodies = " ".join(m.body for m in messages)
+    assert told == ["dss.ado"]  # DOL has no data officer here; stewards do not fulfil
+    assert "in approved for 12 days" in bodies
+
+
 def test_the_pages_ask_review_and_approve(
     people: People, sources: dict[str, str], session_factory: sessionmaker[Session]
 ) -> None:

@@ -13,6 +13,7 @@ from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.jobs import DEMO_JOB
 from statedata.demo.manifest import MAX_PERSONS, read_manifest
 from statedata.demo.persons import build_demo_person_index
+from statedata.demo.sharing import build_demo_sharing
 from statedata.identity.actor import Actor
 
 
@@ -109,6 +110,25 @@ def _index_persons(instance: Instance) -> None:
         typer.echo(f"person index: {records:,} person records of six sources linked")
     else:
         typer.echo("person index already built; kept")
+    _share(instance)
+
+
+def _share(instance: Instance) -> None:
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("sharing", total=None)
+
+        def show(done: int, total: int | None, message: str) -> None:
+            bar.update(task, completed=done, total=total, description=message[:40])
+
+        made = build_demo_sharing(instance.settings, instance.session_factory, show)
+    if made:
+        typer.echo(
+            f"sharing: agreements, {len(made['requests'])} data requests (one in each state), "
+            f"{len(made['releases'])} aggregate releases and {made['obstacles']} legal obstacles"
+        )
+    else:
+        typer.echo("sharing already set up; kept")
 
 
 def _fail(message: str) -> int:

@@ -223,6 +223,13 @@ class Settings(BaseSettings):
         description="Days the hub keeps an exchange's identifier files after linking them; 0 "
         "destroys them as soon as the keys are issued.",
     )
+    privacy_epsilon_budget: float = Field(
+        default=1.0,
+        ge=0,
+        le=100,
+        description="A dataset's privacy budget: the epsilon all its differentially private "
+        "releases may spend together, unless its data officer sets another.",
+    )
     sharing_step_days: int = Field(
         default=10,
         ge=1,

@@ -21,9 +21,17 @@ from statedata.linkage.models import (
     PersonRecord,
     ScoredPair,
 )
+from statedata.privacy.models import DatasetPrivacy, Release
 from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
-from statedata.sharing.models import Agreement, DataRequest, RequestItem, RequestStep
+from statedata.sharing.models import (
+    Agreement,
+    DataRequest,
+    Obstacle,
+    ObstacleEvent,
+    RequestItem,
+    RequestStep,
+)
 
 metadata = Base.metadata
 
@@ -35,6 +43,7 @@ __all__ = [
     "AuditEvent",
     "DataRequest",
     "Dataset",
+    "DatasetPrivacy",
     "DatasetUsage",
     "DatasetVersion",
     "Exchange",
@@ -47,10 +56,13 @@ __all__ = [
     "LinkageRun",
     "LinkageSource",
     "MatchDecision",
+    "Obstacle",
+    "ObstacleEvent",
     "OutboxMessage",
     "Person",
     "PersonEvent",
     "PersonRecord",
+    "Release",
     "RequestItem",
     "RequestStep",
     "SavedQuery",

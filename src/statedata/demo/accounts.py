@@ -37,6 +37,16 @@ DEMO_ACCOUNTS = (
         "dph.steward", "demo-steward-password", "steward", "DPH", "Sam Steward (DPH data steward)"
     ),
     DemoAccount(
+        "sde.steward", "demo-steward-password", "steward", "SDE", "Jo Steward (SDE data steward)"
+    ),
+    DemoAccount(
+        "dol.ado",
+        "demo-ado-password",
+        "agency_data_officer",
+        "DOL",
+        "Lee Officer (DOL data officer)",
+    ),
+    DemoAccount(
         "opm.analyst", "demo-analyst-password", "analyst", "OPM", "Alex Analyst (OPM analyst)"
     ),
     DemoAccount(

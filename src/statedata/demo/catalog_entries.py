@@ -89,10 +89,13 @@ ENTRIES: tuple[DemoEntry, ...] = (
     DemoEntry(
         "dph_overdose_deaths_by_town_quarter.parquet",
         "DPH",
-        "Drug overdose deaths by town and quarter",
-        "Accidental drug overdose deaths by town of residence and quarter, and how many involved fentanyl.",
+        "Drug overdose deaths by town and quarter (exact counts)",
+        "Accidental drug overdose deaths by town of residence and quarter, and how many involved "
+        "fentanyl, with every small count. The public table is released from it with small cells "
+        "suppressed.",
         {
-            **PUBLIC_AGGREGATE,
+            "classification": "restricted",
+            "open_data_status": "not_for_publication",
             "category": "Health and Human Services",
             "row_label": "Town and quarter",
             "tags": ["overdose", "opioids", "fentanyl"],
@@ -322,8 +325,6 @@ ENTRIES: tuple[DemoEntry, ...] = (
         "Driver licenses held by residents of each town.",
         {
             **PUBLIC_AGGREGATE,
-            "open_data_status": "planned",
-            "planned_publication_date": "2027-06-30",
             "category": "Transportation",
             "row_label": "Town",
             "update_frequency": "Annually",
@@ -331,7 +332,7 @@ ENTRIES: tuple[DemoEntry, ...] = (
         },
         {"licenses": "Licenses held"},
         ("town",),
-        status="draft",
+        data_age_days=350,
         select="town, count(*) AS licenses",
         group_by="town",
     ),

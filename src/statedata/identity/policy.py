@@ -59,6 +59,7 @@ class Action(StrEnum):
     SUBMIT_REQUEST = "request.submit"  # ask for data for a stated purpose
     READ_REQUEST = "request.read"  # a request, its items and its steps
     LEGAL_REVIEW = "request.legal_review"  # approve (with conditions) or deny a request
+    MANAGE_OBSTACLE = "obstacle.manage"  # record legal obstacles to sharing and their review
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -93,6 +94,7 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.SUBMIT_REQUEST: Scope.WRITE,
     Action.READ_REQUEST: Scope.READ,
     Action.LEGAL_REVIEW: Scope.WRITE,
+    Action.MANAGE_OBSTACLE: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
@@ -206,6 +208,10 @@ def decide(
         return _decide_exchange(actor, action, resource)
     if action in {Action.MANAGE_AGREEMENT, Action.READ_AGREEMENT}:
         return _decide_agreement(actor, action, resource)
+    if action is Action.MANAGE_OBSTACLE:  # the tracker itself is public
+        if actor.role in (Role.ADMIN, Role.AGENCY_DATA_OFFICER):
+            return ALLOW
+        return Decision(False, "only the CDO's office and agency data officers track obstacles")
     if action is Action.SUBMIT_REQUEST:
         if actor.role in (Role.RESEARCHER, Role.ANALYST, *AGENCY_KEEPERS, Role.ADMIN):
             return ALLOW

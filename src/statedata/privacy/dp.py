@@ -49,32 +49,60 @@ def dp_counts(counts: dict[str, int], epsilon: float) -> Release:
     return Release(groups, [max(0, int(v)) for v in noisy], epsilon, _method(epsilon, "counts"))
 
 
+def _checked_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
+    lower, upper = float(bounds[0]), float(bounds[1])
+    if not lower < upper:
+        raise InvalidInput(f"bounds: {lower:g} is not below {upper:g}.")
+    return lower, upper
+
+
+def _clamped_totals(
+    values: dict[str, list[float]], bounds: tuple[float, float]
+) -> dict[str, float]:
+    lower, upper = _checked_bounds(bounds)
+    return {g: sum(min(max(v, lower), upper) for v in vs) for g, vs in values.items()}
+
+
 def dp_sums(values: dict[str, list[float]], bounds: tuple[float, float], epsilon: float) -> Release:
     """Noisy sums per group of values clamped to ``bounds`` (a person adds one value)."""
+    return dp_sums_of_totals(_clamped_totals(values, bounds), bounds, epsilon)
+
+
+def dp_sums_of_totals(
+    totals: dict[str, float], bounds: tuple[float, float], epsilon: float
+) -> Release:
+    """Noisy sums per group, from each group's total of values already clamped to ``bounds``
+    (a database sums them where the rows are)."""
     epsilon = _checked_epsilon(epsilon)
-    lower, upper = bounds
-    if not lower < upper:
-        raise InvalidInput(f"bounds: {lower} is not below {upper}.")
+    lower, upper = _checked_bounds(bounds)
     sensitivity = max(abs(lower), abs(upper))
-    groups = list(values)
-    sums = [sum(min(max(v, lower), upper) for v in values[g]) for g in groups]
+    groups = list(totals)
     space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l1_distance(T=float)
     measurement = space >> dp.m.then_laplace(scale=sensitivity / epsilon)
     assert measurement.map(sensitivity) <= epsilon + 1e-9
-    return Release(groups, list(measurement(sums)), epsilon, _method(epsilon, "sums"))
+    noisy = measurement([float(totals[g]) for g in groups])
+    return Release(groups, list(noisy), epsilon, _method(epsilon, "sums"))
 
 
 def dp_means(
     values: dict[str, list[float]], bounds: tuple[float, float], epsilon: float
 ) -> Release:
     """Noisy means per group: half the epsilon on the sums, half on the counts."""
+    counts = {g: len(v) for g, v in values.items()}
+    return dp_means_of_totals(_clamped_totals(values, bounds), counts, bounds, epsilon)
+
+
+def dp_means_of_totals(
+    totals: dict[str, float], counts: dict[str, int], bounds: tuple[float, float], epsilon: float
+) -> Release:
+    """Noisy means per group from clamped totals and counts (half the epsilon on each)."""
     epsilon = _checked_epsilon(epsilon)
-    sums = dp_sums(values, bounds, epsilon / 2)
-    counts = dp_counts({g: len(v) for g, v in values.items()}, epsilon / 2)
-    lower, upper = bounds
+    lower, upper = _checked_bounds(bounds)
+    sums = dp_sums_of_totals(totals, bounds, epsilon / 2)
+    noisy_counts = dp_counts({g: counts[g] for g in sums.groups}, epsilon / 2)
     means = [
         min(max(s / max(n, 1), lower), upper)
-        for s, n in zip(sums.values, counts.values, strict=True)
+        for s, n in zip(sums.values, noisy_counts.values, strict=True)
     ]
     return Release(sums.groups, means, epsilon, _method(epsilon, "means (sums and counts)"))
 

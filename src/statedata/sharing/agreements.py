@@ -17,7 +17,7 @@ from statedata.core.audit import record_event
 from statedata.core.errors import Conflict, InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize, decide
-from statedata.sharing.checks import dataset_and_columns
+from statedata.sharing.checks import dataset_and_columns, row_condition
 from statedata.sharing.models import Agreement
 from statedata.sharing.regimes import REGIMES, checklist
 
@@ -131,7 +131,7 @@ def _sources(session: Session, body: dict[str, Any]) -> list[dict[str, Any]]:
                 "regime": regime,
                 "authority": str(source.get("authority", "")).strip()[:500],
                 "columns": columns,
-                "row_condition": str(source.get("row_condition", "")).strip()[:2000],
+                "row_condition": row_condition(session, dataset, source, f"sources, source {n}"),
             }
         )
     return checked

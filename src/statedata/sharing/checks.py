@@ -8,7 +8,10 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.datasets import find_dataset
 from statedata.catalog.models import Dataset
-from statedata.core.errors import InvalidInput, NotFound
+from statedata.catalog.versions import get_version
+from statedata.core.errors import InvalidInput, NotFound, StatedataError
+from statedata.query.soql import SoqlRequest, compile_soql
+from statedata.storage.schema import Column
 
 
 def dataset_and_columns(
@@ -33,3 +36,19 @@ def dataset_and_columns(
             f"{', '.join(known)}."
         )
     return dataset, list(dict.fromkeys(columns))
+
+
+def row_condition(session: Session, dataset: Dataset, part: dict[str, Any], where: str) -> str:
+    """A part's row condition (a SoQL ``$where`` over the dataset's columns), compiled once to
+    be sure it can be applied; errors start with ``where`` and name the token."""
+    condition = part.get("row_condition", "") or ""
+    if not isinstance(condition, str) or len(condition) > 2000:
+        raise InvalidInput(f"{where}: row_condition is a SoQL $where of at most 2,000 characters.")
+    if condition.strip() and dataset.current_version > 0:
+        version = get_version(session, dataset=dataset, number=None)
+        columns = [Column(c["name"], c["type"]) for c in version.columns]
+        try:
+            compile_soql(SoqlRequest(where=condition), columns)
+        except StatedataError as exc:
+            raise InvalidInput(f"{where}: row_condition: {exc.detail}") from None
+    return condition.strip()

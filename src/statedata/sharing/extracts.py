@@ -12,21 +12,18 @@ rows are deleted for good and the request records it.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, time
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from statedata.catalog.datasets import RESOURCE_TYPE, create_dataset, find_dataset
+from statedata.catalog.datasets import RESOURCE_TYPE, create_dataset
 from statedata.catalog.models import Dataset
-from statedata.catalog.schemas import ColumnIn, LoadRequest
-from statedata.catalog.uploads import receive_local_file, register_upload
-from statedata.catalog.versions import execute_load, get_version, job_actor, plan_load
+from statedata.catalog.table_loads import load_table
+from statedata.catalog.versions import get_version, job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
@@ -39,10 +36,11 @@ from statedata.linkage.models import LinkageSource, PersonRecord
 from statedata.privacy.kanonymity import LADDERS, enforce_k
 from statedata.privacy.pseudonyms import new_key, pseudonym
 from statedata.query.engine import engine_for
-from statedata.query.soql import quoted
+from statedata.query.soql import SoqlRequest, compile_soql, quoted
 from statedata.sharing.models import DataRequest, RequestItem, RequestStep
 from statedata.sharing.requests import get_request, request_resource
 from statedata.storage.lake import open_table_store
+from statedata.storage.schema import Column
 
 EXTRACT_JOB = "sharing.extract"
 EXTRACT_ACTOR = Actor.system("extract")
@@ -141,9 +139,15 @@ def _generalizer(rule: str) -> Callable[[Any], Any] | None:
 
 
 def _rows(
-    settings: Settings, session: Session, dataset: Dataset, columns: list[str], linked: bool
+    settings: Settings,
+    session: Session,
+    dataset: Dataset,
+    columns: list[str],
+    linked: bool,
+    condition: str = "",
 ) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """The version's rows (the approved columns) and, when linked, each row's person."""
+    """The version's rows (the approved columns, the rows the condition keeps) and, when
+    linked, each row's person."""
     version = get_version(session, dataset=dataset, number=None)
     source = session.scalar(select(LinkageSource).where(LinkageSource.dataset_id == dataset.id))
     if linked and source is None:
@@ -155,8 +159,13 @@ def _rows(
     engine = engine_for(settings)
     relation = engine.relation(dataset.public_id, version.store_version)
     listed = ", ".join(quoted(c) for c in wanted)
+    where, params = "", []
+    if condition.strip():
+        known = [Column(c["name"], c["type"]) for c in version.columns]
+        compiled = compile_soql(SoqlRequest(where=condition), known)
+        where, params = f" WHERE {compiled.where}", list(compiled.where_params)
     with engine.job_cursor(relation) as cursor:
-        result = cursor.execute(f"SELECT {listed} FROM {relation.name}")  # noqa: S608
+        result = cursor.execute(f"SELECT {listed} FROM {relation.name}{where}", params)  # noqa: S608
         names = [d[0] for d in result.description or []]
         rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     persons: list[str | None] = []
@@ -223,31 +232,14 @@ def _rules_for(dataset: Dataset, columns: list[str], explicit: dict[str, str]) -
     }
 
 
-def _load(context: JobContext, ref: str, rows: list[dict[str, Any]], note: str) -> None:
-    import pyarrow.parquet as pq  # a writing library: a server that only reads never loads it
-
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / f"{ref}.parquet"
-        columns = list(rows[0]) if rows else [PERSON]
-        table = pa.table(
-            {
-                c: pa.array([None if r.get(c) is None else str(r[c]) for r in rows], pa.string())
-                for c in columns
-            }
-        )
-        pq.write_table(table, path)
-        received = receive_local_file(context.settings, path)
-    with unit_of_work(context.session_factory) as session:
-        upload = register_upload(session, actor=EXTRACT_ACTOR, ref=ref, received=received)
-        dataset = find_dataset(session, ref=ref)
-        request = LoadRequest(
-            mode="replace",
-            columns=[ColumnIn(name=c["name"], type=c["type"]) for c in upload.inferred_columns],
-            note=note,
-        )
-        params = plan_load(session, upload=upload, dataset=dataset, request=request)
-        upload.job_id = context.job_id
-    execute_load(context, params)
+def _as_table(rows: list[dict[str, Any]]) -> pa.Table:
+    columns = list(rows[0]) if rows else [PERSON]
+    return pa.table(
+        {
+            c: pa.array([None if r.get(c) is None else str(r[c]) for r in rows], pa.string())
+            for c in columns
+        }
+    )
 
 
 @job_kind(EXTRACT_JOB)
@@ -264,16 +256,19 @@ def extract_job(context: JobContext) -> dict[str, Any]:
         request = session.get(DataRequest, params["request"])
         if request is None or request.status != "approved":
             raise Conflict(f"request {params['request']} is no longer approved.")
-        items = [(i.id, i.dataset_id, list(i.columns)) for i in _approved(session, request)]
+        items = [
+            (i.id, i.dataset_id, list(i.columns), i.row_condition)
+            for i in _approved(session, request)
+        ]
         linked, title, requester = request.linked, request.title, request.requester_user_id
         until = request.access_until
     assert until is not None
-    for number, (item_id, dataset_id, columns) in enumerate(items, start=1):
+    for number, (item_id, dataset_id, columns, condition) in enumerate(items, start=1):
         context.progress(number - 1, len(items) + 1, f"extracting dataset {number} of {len(items)}")
         with unit_of_work(factory) as session:
             dataset = session.get(Dataset, dataset_id)
             assert dataset is not None
-            rows, persons = _rows(context.settings, session, dataset, columns, linked)
+            rows, persons = _rows(context.settings, session, dataset, columns, linked, condition)
             rules = _rules_for(dataset, columns, params["deidentify"])
             source_title, agency = dataset.title, dataset.agency.code
         shaped, report = build_extract(
@@ -299,9 +294,10 @@ def extract_job(context: JobContext) -> dict[str, Any]:
             )
             ref = extract.public_id
         context.log(f"{source_title}: {len(shaped):,} rows into {ref}")
-        _load(context, ref, shaped, f"extract for data request {params['request']}")
+        load_table(context, actor=EXTRACT_ACTOR, ref=ref, table=_as_table(shaped),
+                   note=f"extract for data request {params['request']}")  # fmt: skip
         made.append(ref)
-        manifest["datasets"].append({"extract": ref, "source": source_title, "item": item_id,
+        manifest["datasets"].append({"extract": ref, "source": source_title, "item": item_id, "row_condition": condition,
                                      **report, "rows_out": len(shaped)})  # fmt: skip
     context.progress(len(items), len(items) + 1, "granting access")
     expires = datetime.combine(until, time.max).replace(tzinfo=UTC)

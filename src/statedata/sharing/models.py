@@ -106,3 +106,39 @@ class RequestStep(Base):
     actor_name: Mapped[str] = mapped_column(String(150))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Obstacle(Base):
+    """A legal obstacle to sharing data: the statute or rule, who it stops, and where its
+    review stands."""
+
+    __tablename__ = "sharing_obstacle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    authority: Mapped[str] = mapped_column(String(300))  # the statute or rule
+    agencies: Mapped[list[str]] = mapped_column(JSON, default=list)  # agency codes affected
+    description: Mapped[str] = mapped_column(Text)
+    # identified -> under_review -> remedy_proposed -> resolved | withdrawn
+    status: Mapped[str] = mapped_column(String(20), default="identified", index=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    target_date: Mapped[date | None] = mapped_column(Date)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    created_by_name: Mapped[str] = mapped_column(String(150), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ObstacleEvent(Base):
+    """An entry of an obstacle's review timeline: a change of status, owner or date, or a note."""
+
+    __tablename__ = "sharing_obstacle_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obstacle_id: Mapped[int] = mapped_column(
+        ForeignKey("sharing_obstacle.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(150))
+    status: Mapped[str] = mapped_column(String(20))  # the status after this entry
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -12,7 +12,7 @@ from statedata.catalog.datasets import find_dataset, may
 from statedata.core.db import run_after_commit
 from statedata.core.errors import InvalidInput, StatedataError
 from statedata.identity.policy import Action, decide
-from statedata.sharing import agreements, extracts, requests
+from statedata.sharing import agreement_document, agreements, extracts, requests
 from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
 from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
@@ -188,10 +188,21 @@ def agreement_page(
     agreement_id: int, request: Request, session: DbSession, actor: CurrentActor
 ) -> Response:
     found = agreements.get_agreement(session, actor=actor, agreement_id=agreement_id)
+    view = agreements.agreement_view(found)
     return render(
         request,
         "agreement.html",
-        {"agreement": agreements.agreement_view(found)},
+        {"agreement": view, "sections": agreement_document.sections(view)},
         title=found.title,
         json_url=f"/api/v1/agreements/{found.id}",
+    )
+
+
+@router.get("/agreements/{agreement_id}/pdf")
+def agreement_pdf(agreement_id: int, session: DbSession, actor: CurrentActor) -> Response:
+    found = agreements.get_agreement(session, actor=actor, agreement_id=agreement_id)
+    return Response(
+        agreement_document.as_pdf(agreements.agreement_view(found)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="agreement-{found.id}.pdf"'},
     )

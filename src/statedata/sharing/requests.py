@@ -28,7 +28,7 @@ from statedata.core.outbox import queue_message
 from statedata.identity.actor import Actor, Role
 from statedata.identity.models import Agency, User
 from statedata.identity.policy import AGENCY_KEEPERS, Action, Resource, authorize, decide
-from statedata.sharing.checks import dataset_and_columns
+from statedata.sharing.checks import dataset_and_columns, row_condition
 from statedata.sharing.models import Agreement, DataRequest, RequestItem, RequestStep
 
 STATUSES = ("steward_review", "legal_review", "approved", "denied", "fulfilled", "expired",
@@ -126,7 +126,8 @@ def submit_request(session: Session, *, actor: Actor, body: dict[str, Any]) -> D
         dataset, columns = dataset_and_columns(session, item, f"items, item {n}", need_columns=True)
         if dataset.status != "published":
             raise InvalidInput(f"items, item {n}: {dataset.public_id} is not published.")
-        items.append((dataset, columns, str(item.get("row_condition", ""))))
+        condition = row_condition(session, dataset, item, f"items, item {n}")
+        items.append((dataset, columns, condition))
     if len({d.id for d, _, _ in items}) != len(items):
         raise InvalidInput("items: a dataset is asked for twice; ask once with every column.")
     request = DataRequest(
@@ -145,7 +146,7 @@ def submit_request(session: Session, *, actor: Actor, body: dict[str, Any]) -> D
                 request_id=request.id,
                 dataset_id=dataset.id,
                 columns=columns,
-                row_condition=condition.strip()[:2000],
+                row_condition=condition,
             )
         )
     agencies = sorted({d.agency.code for d, _, _ in items})
@@ -325,6 +326,21 @@ def _owners(session: Session, request: DataRequest) -> list[User]:
         )
     if request.status == "legal_review":
         return list(session.scalars(select(User).where(User.role == Role.ADMIN.value)))
+    if request.status == "approved":  # fulfilment: the data officers of the agencies asked
+        asked = {
+            d.agency_id
+            for i in _items(session, request)
+            if i.decision == "approved"
+            for d in [session.get(Dataset, i.dataset_id)]
+            if d is not None
+        }
+        return list(
+            session.scalars(
+                select(User).where(
+                    User.agency_id.in_(asked), User.role == Role.AGENCY_DATA_OFFICER.value
+                )
+            )
+        )
     return []
 
 
@@ -332,13 +348,13 @@ def _owners(session: Session, request: DataRequest) -> list[User]:
 def remind_waiting_steps(
     settings: Settings, factory: sessionmaker[Session], enqueue: Callable[[int], None]
 ) -> None:
-    """Tell the owners of a step that has waited longer than ``sharing_step_days``, once per
-    step and person."""
+    """Tell the owners of a step that has waited longer than ``sharing_step_days`` (a review,
+    or the fulfilment of an approved request), once per step and person."""
     due = utcnow() - timedelta(days=settings.sharing_step_days)
     with unit_of_work(factory) as session:
         waiting = session.scalars(
             select(DataRequest).where(
-                DataRequest.status.in_(("steward_review", "legal_review")),
+                DataRequest.status.in_(("steward_review", "legal_review", "approved")),
                 DataRequest.step_started_at <= due,
             )
         )

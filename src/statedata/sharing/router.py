@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.sharing import agreements, extracts, requests
+from statedata.identity.policy import Action, decide
+from statedata.sharing import agreements, extracts, obstacles, requests
 from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -170,3 +171,41 @@ def legal_review(
         access_until=body.access_until,
     )
     return requests.request_view(session, decided)
+
+
+@router.get("/obstacles")
+def obstacles_summary(session: DbSession) -> dict[str, Any]:
+    """The public tracker of legal obstacles to sharing: counts by status and agency, and every
+    obstacle, the open ones first."""
+    return obstacles.summary(session)
+
+
+@router.post("/obstacles", status_code=201)
+def record_obstacle(
+    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Record an obstacle: title, authority (the statute or rule), agencies (codes),
+    description, owner, target_date (the CDO's office or a data officer)."""
+    made = obstacles.record_obstacle(session, actor=actor, body=body)
+    return obstacles.obstacle_view(session, made, with_timeline=True, staff=True)
+
+
+@router.get("/obstacles/{obstacle_id}")
+def read_obstacle(obstacle_id: int, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+    """An obstacle and its review timeline."""
+    found = obstacles.get_obstacle(session, obstacle_id=obstacle_id)
+    staff = decide(actor, Action.MANAGE_OBSTACLE).allowed
+    return obstacles.obstacle_view(session, found, with_timeline=True, staff=staff)
+
+
+@router.patch("/obstacles/{obstacle_id}")
+def update_obstacle(
+    obstacle_id: int,
+    session: DbSession,
+    actor: CurrentActor,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    """Move the review on: status (identified, under_review, remedy_proposed, resolved,
+    withdrawn), owner, target_date, resolution, note."""
+    found = obstacles.update_obstacle(session, actor=actor, obstacle_id=obstacle_id, body=body)
+    return obstacles.obstacle_view(session, found, with_timeline=True, staff=True)

@@ -35,6 +35,8 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
         ("Access plans", "/access-plan"),
         ("Freshness", "/freshness"),
         ("Data standards", "/standards"),
+        ("Releases", "/releases"),
+        ("Legal review", "/legal-review"),
     ]
     if actor.is_authenticated:
         items += [("SQL workspace", "/sql"), ("Data requests", "/requests"), ("Jobs", "/jobs")]
