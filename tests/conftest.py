@@ -34,6 +34,23 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its lightest parameters: the suite makes and signs in thousands of users,
+    and at the production cost (64 MiB, 3 passes: ~0.14 s a hash) that alone took minutes.
+    The same code path runs; only the cost differs (a hash records its own parameters)."""
+    from argon2 import PasswordHasher
+
+    from statedata.core import security
+
+    production = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    security._dummy_hash.cache_clear()
+    yield
+    security._hasher = production
+    security._dummy_hash.cache_clear()
+
+
 def _migrate_and_seed(engine: Engine) -> None:
     upgrade_database(engine)
     with unit_of_work(make_session_factory(engine)) as session:

@@ -155,6 +155,15 @@ def test_a_linked_extract_is_read_by_its_requester_only_meets_k_and_is_destroyed
             "request.destroyed"} <= actions  # fmt: skip
 
 
+def _approve_the_one_item(people: People, asked: dict[str, Any]) -> None:
+    item = asked["items"][0]["id"]
+    people.post("dss.steward", f"/api/v1/requests/{asked['id']}/items/{item}/review",
+                {"approve": True})  # fmt: skip
+    until = (date.today() + timedelta(days=9)).isoformat()
+    people.post("cdo1", f"/api/v1/requests/{asked['id']}/legal",
+                {"approve": True, "access_until": until})  # fmt: skip
+
+
 def test_fulfilment_names_bad_settings(
     client: TestClient,
     settings: Settings,
@@ -184,12 +193,7 @@ def test_fulfilment_names_bad_settings(
     ).json()
     early = people.post("dss.ado", f"/api/v1/requests/{asked['id']}/fulfil", {})
     assert early.status_code == 409 and "only an approved one" in early.json()["detail"]
-    item = asked["items"][0]["id"]
-    people.post("dss.steward", f"/api/v1/requests/{asked['id']}/items/{item}/review",
-                {"approve": True})  # fmt: skip
-    until = (date.today() + timedelta(days=9)).isoformat()
-    people.post("cdo1", f"/api/v1/requests/{asked['id']}/legal",
-                {"approve": True, "access_until": until})  # fmt: skip
+    _approve_the_one_item(people, asked)
     for body, message in (
         ({"deidentify": {"name": "drop"}}, "'name' is not a column the request"),
         ({"deidentify": {"score": "blur"}}, "'blur' is not one of"),
@@ -238,12 +242,7 @@ def test_an_extract_keeps_only_the_rows_its_condition_allows(
     assert refused.json()["detail"].startswith("items, item 1: row_condition: $where")
     body["items"][0]["row_condition"] = "score > 5"
     asked = people.post("researcher1", "/api/v1/requests", body).json()
-    item = asked["items"][0]["id"]
-    people.post("dss.steward", f"/api/v1/requests/{asked['id']}/items/{item}/review",
-                {"approve": True})  # fmt: skip
-    until = (date.today() + timedelta(days=9)).isoformat()
-    people.post("cdo1", f"/api/v1/requests/{asked['id']}/legal",
-                {"approve": True, "access_until": until})  # fmt: skip
+    _approve_the_one_item(people, asked)
     done = _fulfil(people, asked["id"])
     assert done["manifest"]["datasets"][0]["row_condition"] == "score > 5"
     rows = _rows(people.as_("researcher1"), done["extracts"][0])

@@ -295,3 +295,15 @@ def update_dictionary(
 
 def dictionary_of(dataset: Dataset) -> dict[str, Any]:
     return table_schema(dataset.dictionary, dataset.primary_key)
+
+
+def dataset_choice(dataset: Dataset) -> dict[str, Any]:
+    """A dataset as a form offers it: id, title, agency, classification and column names (no
+    rows), for the forms that ask for data or release from it."""
+    return {
+        "dataset": dataset.public_id,
+        "title": dataset.title,
+        "agency": dataset.agency.code,
+        "classification": dataset.classification,
+        "columns": [f["name"] for f in dataset.dictionary],
+    }

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from statedata.catalog.datasets import (
     RESOURCE_TYPE,
     create_dataset,
+    dataset_choice,
     find_dataset,
     resource_of,
     update_dictionary,
@@ -459,14 +460,13 @@ def _private_rows(
             body.bounds,
             body.epsilon,
         )
-    method = release.method + (
-        "; each person is one row of the source"
-        + (
-            ""
-            if body.groups or _domain(body.rows)
-            else "; the groups shown are those found in the data"
-        )
+    # groups taken from the data say which exist, which the noise does not hide
+    observed = not (body.groups or _domain(body.rows)) or (
+        body.columns is not None and _domain(body.columns) is None
     )
+    method = release.method + "; each person is one row of the source"
+    if observed:
+        method += "; the groups shown are those found in the data"
     values = dict(zip(release.groups, release.values, strict=True))
     label_r, label_c = body.rows.label, body.columns.label if body.columns else ""
     published = []
@@ -635,13 +635,7 @@ def releasable_datasets(session: Session, *, actor: Actor) -> list[dict[str, Any
         select(Dataset).where(Dataset.current_version > 0).order_by(Dataset.title)
     )
     return [
-        {
-            "dataset": d.public_id,
-            "title": d.title,
-            "agency": d.agency.code,
-            "classification": d.classification,
-            "columns": [f["name"] for f in d.dictionary],
-        }
+        dataset_choice(d)
         for d in found
         if d.status != "retired" and decide(actor, Action.EDIT_DATASET, resource_of(d)).allowed
     ]

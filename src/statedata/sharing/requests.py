@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statedata.catalog.datasets import resource_of
+from statedata.catalog.datasets import dataset_choice, resource_of
 from statedata.catalog.models import Dataset
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
@@ -92,16 +92,7 @@ def requestable_datasets(session: Session, *, actor: Actor) -> list[dict[str, An
     found = session.scalars(
         select(Dataset).where(Dataset.status == "published").order_by(Dataset.title)
     )
-    return [
-        {
-            "dataset": d.public_id,
-            "title": d.title,
-            "agency": d.agency.code,
-            "classification": d.classification,
-            "columns": [f["name"] for f in d.dictionary],
-        }
-        for d in found
-    ]
+    return [dataset_choice(d) for d in found]
 
 
 def submit_request(session: Session, *, actor: Actor, body: dict[str, Any]) -> DataRequest:
