@@ -201,7 +201,11 @@ def test_a_private_release_states_its_epsilon_and_is_refused_past_the_budget(
         ({"where": "age >> 3"}, "$where"),
         ({"kind": "dp_counts"}, "epsilon: a private release spends an epsilon"),
         ({"kind": "dp_sums", "epsilon": 0.1}, "value: name the column to sum"),
-        ({"epsilon": 0.5}, "suppressed counts spend no epsilon"),
+        ({"epsilon": 0.5}, "suppressed tables spend no epsilon"),
+        (
+            {"numerator": "age > 1"},
+            "numerator: a table of counts with small cells suppressed has no",
+        ),
         ({"kind": "dp_counts", "epsilon": 50}, "epsilon: 50.0 is not above 0 and at most 10"),
     ],
 )
@@ -218,3 +222,48 @@ def test_only_its_keepers_release_from_a_dataset(people: People, deaths: str) ->
     body = {"dataset": deaths, "title": "Deaths", "rows": {"column": "residence_town"}}
     assert _release(people, "dss.steward", body).status_code == 403
     assert _release(people, "researcher1", body).status_code == 403
+
+
+def test_rates_are_suppressed_by_the_statistics_rule(people: People, deaths: str) -> None:
+    made = _release(
+        people,
+        "dph.steward",
+        {
+            "dataset": deaths,
+            "title": "Share of deaths at 65 or older, by town and year",
+            "kind": "suppressed_rates",
+            "rows": {"column": "residence_town"},
+            "columns": {"column": "date_of_death", "bin": "year"},
+            "numerator": "age >= 65",
+        },
+    )
+    assert made.status_code == 202, made.text
+    rows = {
+        (r["residence_town"], r["date_of_death_year"]): r
+        for r in _published(people, made.json()["id"])
+    }
+    # the fixture's ages, worked apart: record n (1-based, in DEATHS order) is 20 + 7n mod 70
+    ages: dict[tuple[str, str], list[int]] = {}
+    n = 0
+    for (town, year), count in DEATHS.items():
+        for _ in range(count):
+            n += 1
+            ages.setdefault((town, str(year)), []).append(20 + (n * 7) % 70)
+    for (town, year), group in ages.items():
+        old = sum(a >= 65 for a in group)
+        row = rows[(town, year)]
+        # every town-year has under 20 deaths, and most have few at 65 or older
+        assert row["rate"] is None
+        assert row["suppressed"] == (
+            "numerator at or under 5" if old <= 5 else "denominator under 20"
+        )
+    everyone = [a for group in ages.values() for a in group]
+    total = rows[("Total", "Total")]
+    assert total["rate"] == round(100 * sum(a >= 65 for a in everyone) / len(everyone), 1)
+    assert total["suppressed"] == ""
+
+    refused = _release(people, "dph.steward", {"dataset": deaths, "title": "Rates",
+                                               "kind": "suppressed_rates",
+                                               "rows": {"column": "residence_town"}})  # fmt: skip
+    assert refused.status_code == 422
+    assert "numerator: a rate needs the condition of its numerator" in refused.json()["detail"]

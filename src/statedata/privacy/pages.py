@@ -70,6 +70,7 @@ def _body(form: Any) -> releases.ReleaseIn:
         "rows": _dimension(form, "rows"),
         "columns": _dimension(form, "columns"),
         "where": str(form.get("where", "")),
+        "numerator": str(form.get("numerator", "")),
         "value": str(form.get("value", "")).strip() or None,
         "bounds": [low, high] if low is not None or high is not None else None,
         "epsilon": _number(form, "epsilon"),

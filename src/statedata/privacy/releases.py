@@ -47,13 +47,19 @@ from statedata.identity.actor import Actor, Role
 from statedata.identity.policy import Action, authorize, decide
 from statedata.privacy.kanonymity import _county, _region
 from statedata.privacy.models import DatasetPrivacy, Release
-from statedata.privacy.suppression import DEFAULT_THRESHOLD, Cell, suppress
+from statedata.privacy.suppression import (
+    DEFAULT_THRESHOLD,
+    MIN_DENOMINATOR,
+    Cell,
+    suppress,
+    suppress_statistic,
+)
 from statedata.query.service import QueryTarget, open_target, run_statement
 from statedata.query.soql import SoqlRequest, compile_soql, quoted
 from statedata.standards.towns import county_of, load_towns
 
 RELEASE_JOB = "privacy.release"
-Kind = Literal["suppressed_counts", "dp_counts", "dp_sums", "dp_means"]
+Kind = Literal["suppressed_counts", "suppressed_rates", "dp_counts", "dp_sums", "dp_means"]
 Bin = Literal["year", "quarter", "month", "county", "region"]
 TOTAL = "Total"
 MISSING = "(missing)"
@@ -67,6 +73,7 @@ KIND_WORDS = {
     "dp_counts": "differentially private counts",
     "dp_sums": "differentially private sums",
     "dp_means": "differentially private means",
+    "suppressed_rates": "rates with small numerators and denominators suppressed",
 }
 
 
@@ -108,6 +115,12 @@ class ReleaseIn(BaseModel):
         default=None, description="Each value is clamped to these (sums and means)."
     )
     epsilon: float | None = Field(default=None, description="What a private release spends.")
+    numerator: str = Field(
+        default="",
+        max_length=2000,
+        description="Rates: the SoQL condition a row meets to count in the numerator; the "
+        "denominator is every row of the group.",
+    )
     groups: list[str] | None = Field(
         default=None,
         max_length=MAX_GROUPS,
@@ -299,8 +312,14 @@ def _checked(target: QueryTarget, body: ReleaseIn) -> None:
         raise InvalidInput(f"bounds: a table of {KIND_WORDS[body.kind]} clamps nothing.")
     if body.kind.startswith("dp_") and body.epsilon is None:
         raise InvalidInput("epsilon: a private release spends an epsilon; give one (say 0.5).")
-    if body.kind == "suppressed_counts" and (body.epsilon is not None or body.groups):
-        raise InvalidInput("epsilon: suppressed counts spend no epsilon and name no groups.")
+    if body.kind.startswith("suppressed_") and (body.epsilon is not None or body.groups):
+        raise InvalidInput("epsilon: suppressed tables spend no epsilon and name no groups.")
+    if (body.kind == "suppressed_rates") != bool(body.numerator.strip()):
+        raise InvalidInput(
+            "numerator: a rate needs the condition of its numerator"
+            if body.kind == "suppressed_rates"
+            else f"numerator: a table of {KIND_WORDS[body.kind]} has no numerator."
+        )
 
 
 def _dimension_sql(dimension: Dimension) -> str:
@@ -335,7 +354,8 @@ def _domain(dimension: Dimension | None) -> list[str] | None:
     return sorted({t.planning_region for t in load_towns()})
 
 
-Groups = dict[tuple[str, str], list[float]]  # (row, column) -> [count, clamped total, values]
+# (row, column) -> [rows (or the counts added up), clamped total, values, numerator rows]
+Groups = dict[tuple[str, str], list[float]]
 
 
 def _grouped(target: QueryTarget, body: ReleaseIn) -> Groups:
@@ -353,16 +373,21 @@ def _grouped(target: QueryTarget, body: ReleaseIn) -> Groups:
         if body.value is not None:  # a column of counts (a table already counted) is added up
             value = f"CAST({quoted(body.value)} AS BIGINT)"
             counts, least = f"CAST(coalesce(sum({value}), 0) AS BIGINT)", f"min({value})"
+    numerator, numerator_params = "0", []
+    if body.numerator.strip():
+        part = compile_soql(SoqlRequest(where=body.numerator), target.columns, masked=target.masked)
+        numerator = f"count(*) FILTER (WHERE {part.where})"
+        numerator_params = list(part.where_params)
     where = f"WHERE {compiled.where}" if compiled.where else ""
     sql = (
-        f"SELECT {row_sql}, {column_sql}, {counts}, {totals}, {least} "  # noqa: S608 (names quoted)
+        f"SELECT {row_sql}, {column_sql}, {counts}, {totals}, {least}, {numerator} "  # noqa: S608 (names quoted)
         f"FROM {target.relation.name} {where} GROUP BY 1, 2"
     )
-    table = run_statement(target, sql, list(compiled.where_params))
+    table = run_statement(target, sql, numerator_params + list(compiled.where_params))
     rows, columns = _labeller(body.rows), _labeller(body.columns or body.rows)
-    groups: Groups = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for r, c, n, total, counted, smallest in zip(
-        *(table.column(i).to_pylist() for i in range(6)), strict=True
+    groups: Groups = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    for r, c, n, total, counted, smallest, meeting in zip(
+        *(table.column(i).to_pylist() for i in range(7)), strict=True
     ):
         if smallest is not None and smallest < 0:
             raise InvalidInput(f"value: {body.value!r} holds {smallest}, not a count.")
@@ -371,23 +396,66 @@ def _grouped(target: QueryTarget, body: ReleaseIn) -> Groups:
         found[0] += int(n)
         found[1] += float(total or 0.0)
         found[2] += int(counted)
+        found[3] += int(meeting)
     return groups
 
 
-def _suppressed_rows(
-    groups: Groups, body: ReleaseIn, threshold: int
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _labels(groups: Groups, body: ReleaseIn) -> tuple[list[str], list[str]]:
+    """The table's row and column labels (every county or region of those bins)."""
+    if not groups:
+        raise InvalidInput("where: no row of the dataset is counted; there is no table to release.")
     row_labels = sorted(set(_domain(body.rows) or []) | {r for r, _ in groups})
     column_labels = (
         sorted(set(_domain(body.columns) or []) | {c for _, c in groups}) if body.columns else [""]
     )
-    if not groups:
-        raise InvalidInput("where: no row of the dataset is counted; there is no table to release.")
     if len(row_labels) * len(column_labels) > MAX_CELLS:
         raise InvalidInput(
             f"rows: the table has {len(row_labels)} by {len(column_labels)} cells, more than "
             f"{MAX_CELLS:,}; bin a dimension (by year, county or region) or narrow it with where."
         )
+    return row_labels, column_labels
+
+
+def _rate_rows(
+    groups: Groups, body: ReleaseIn, threshold: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rates (percent) by group and for each total, each suppressed by the statistics rule."""
+    row_labels, column_labels = _labels(groups, body)
+    label_r, label_c = body.rows.label, body.columns.label if body.columns else ""
+    row_places = [*row_labels, TOTAL]
+    column_places = [*column_labels, TOTAL] if body.columns else [""]
+    published = []
+    for r in row_places:
+        for c in column_places:
+            inside = [
+                groups.get((gr, gc), [0.0, 0.0, 0.0, 0.0])
+                for gr in (row_labels if r == TOTAL else [r])
+                for gc in (column_labels if c == TOTAL else [c])
+            ]
+            meeting, of = int(sum(g[3] for g in inside)), int(sum(g[0] for g in inside))
+            out: dict[str, Any] = {label_r: r}
+            if body.columns:
+                out[label_c] = c
+            if meeting <= threshold:
+                out.update({"rate": None, "suppressed": f"numerator at or under {threshold}"})
+            elif of < MIN_DENOMINATOR:
+                out.update({"rate": None, "suppressed": f"denominator under {MIN_DENOMINATOR}"})
+            else:
+                out.update({"rate": round(100 * meeting / of, 1), "suppressed": ""})
+            assert (out["rate"] is None) == suppress_statistic(meeting, of, threshold=threshold)
+            published.append(out)
+    report = {
+        "threshold": threshold,
+        "cells": len(published),
+        "suppressed": sum(1 for p in published if p["rate"] is None),
+    }
+    return published, report
+
+
+def _suppressed_rows(
+    groups: Groups, body: ReleaseIn, threshold: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    row_labels, column_labels = _labels(groups, body)
     counts = [[int(groups.get((r, c), [0])[0]) for c in column_labels] for r in row_labels]
     table = suppress(counts, threshold=threshold)
     label_r, label_c = body.rows.label, body.columns.label if body.columns else ""
@@ -491,7 +559,16 @@ def start_release(
     _checked(target, body)
     groups = _grouped(target, body)
     threshold: int | None = None
-    if body.kind == "suppressed_counts":
+    if body.kind == "suppressed_rates":
+        found = _privacy_row(session, dataset)
+        threshold = found.threshold if found else DEFAULT_THRESHOLD
+        rows, report = _rate_rows(groups, body, threshold)
+        method = (
+            f"Rates in percent of the rows meeting: {body.numerator.strip()}; suppressed where "
+            f"the numerator is at or under {threshold} or the denominator under "
+            f"{MIN_DENOMINATOR}."
+        )
+    elif body.kind == "suppressed_counts":
         found = _privacy_row(session, dataset)
         threshold = found.threshold if found else DEFAULT_THRESHOLD
         rows, report = _suppressed_rows(groups, body, threshold)
@@ -502,7 +579,12 @@ def start_release(
     else:
         assert body.epsilon is not None
         found = _privacy_row(session, dataset, lock=True)  # two releases cannot both spend it
-        budget = found.epsilon_budget if found else settings.privacy_epsilon_budget
+        if found is None:  # a row to lock: a second release waits on it (or fails on its key)
+            found = DatasetPrivacy(dataset_id=dataset.id, threshold=DEFAULT_THRESHOLD,
+                                   epsilon_budget=settings.privacy_epsilon_budget)  # fmt: skip
+            session.add(found)
+            session.flush()
+        budget = found.epsilon_budget
         from statedata.privacy.dp import charge
 
         charge(dataset=f"{dataset.title} ({dataset.public_id})", budget=budget,
@@ -542,7 +624,7 @@ def start_release(
 
 def _arrow(rows: list[dict[str, Any]], kind: str) -> pa.Table:
     names = list(rows[0])
-    types = {"count": pa.int64(), "epsilon": pa.float64(),
+    types = {"count": pa.int64(), "epsilon": pa.float64(), "rate": pa.float64(),
              "value": pa.int64() if kind == "dp_counts" else pa.float64()}  # fmt: skip
     return pa.table({n: pa.array([r[n] for r in rows], types.get(n, pa.string())) for n in names})
 
@@ -555,6 +637,8 @@ def _column_notes(release: Release, rows: list[dict[str, Any]]) -> list[dict[str
         "value": f"The {KIND_WORDS[release.kind]}, noise added.",
         "epsilon": "The privacy loss this release spent.",
         "method": "How the values were made private.",
+        "rate": f"Percent; empty where the numerator is at or under {release.threshold} or the "
+        f"denominator under {MIN_DENOMINATOR}.",
     }
     return [
         {"name": n, "description": notes.get(n, f"The group ({TOTAL} for all)")} for n in rows[0]
@@ -604,7 +688,7 @@ def _publish(context: JobContext) -> dict[str, Any]:
                 "tags": [
                     "aggregate release",
                     "small-cell suppression"
-                    if release.kind == "suppressed_counts"
+                    if release.kind.startswith("suppressed_")
                     else "differential privacy",
                 ],
             },
