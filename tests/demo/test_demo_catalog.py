@@ -32,7 +32,7 @@ from statedata.identity.actor import Actor
 from statedata.linkage import service
 from statedata.linkage.models import LinkageSource, Person, PersonRecord
 from statedata.privacy.models import Release
-from statedata.privacy.releases import TOTAL
+from statedata.privacy.release_spec import TOTAL
 from statedata.sharing.models import DataRequest, Obstacle
 from statedata.storage.lake import open_table_store
 from tests.catalog.test_exports import dcat_validator

@@ -29,7 +29,7 @@ from statedata.demo.sources import CAUSES
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
 from statedata.identity.users import actor_for
-from statedata.privacy import releases
+from statedata.privacy import release_spec, releases
 from statedata.sharing import agreements, extracts, obstacles, requests
 from statedata.sharing.models import DataRequest, ObstacleEvent
 
@@ -274,22 +274,22 @@ def _releases(settings: Settings, factory: sessionmaker[Session]) -> list[int]:
     with unit_of_work(factory) as session:
         who, refs = _people(session), _refs(session)
         asks = [
-            (who["dph.steward"], releases.ReleaseIn(
+            (who["dph.steward"], release_spec.ReleaseIn(
                 dataset=refs["overdoses"], title=OVERDOSE_RELEASE,
                 description="Accidental drug overdose deaths by town of residence and quarter, "
                 "for the last eight quarters.",
-                rows=releases.Dimension(column="town"),
-                columns=releases.Dimension(column="year_quarter"),
+                rows=release_spec.Dimension(column="town"),
+                columns=release_spec.Dimension(column="year_quarter"),
                 value="deaths", where=f"year_quarter >= '{FIRST_QUARTER}'")),
-            (who["dss.ado"], releases.ReleaseIn(
+            (who["dss.ado"], release_spec.ReleaseIn(
                 dataset=refs["enrollments"], title="Program enrollments by county and program",
                 description="Enrollments in DSS programs by the county of the enrollee's town.",
-                rows=releases.Dimension(column="town", bin="county"),
-                columns=releases.Dimension(column="program"))),
-            (who["dph.steward"], releases.ReleaseIn(
+                rows=release_spec.Dimension(column="town", bin="county"),
+                columns=release_spec.Dimension(column="program"))),
+            (who["dph.steward"], release_spec.ReleaseIn(
                 dataset=refs["deaths"], title="Deaths by cause (differentially private)",
                 description="Registered deaths by cause category, with noise added.",
-                kind="dp_counts", rows=releases.Dimension(column="cause_category"),
+                kind="dp_counts", rows=release_spec.Dimension(column="cause_category"),
                 epsilon=0.5, groups=list(CAUSES))),
         ]  # fmt: skip
         jobs = []

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from statedata.core.errors import InvalidInput, StatedataError
-from statedata.privacy import releases
+from statedata.privacy import release_spec, releases
 from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit, require_form_csrf
 from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
@@ -60,7 +60,7 @@ def _number(form: Any, name: str) -> float | None:
         raise InvalidInput(f"{name}: {raw!r} is not a number.") from None
 
 
-def _body(form: Any) -> releases.ReleaseIn:
+def _body(form: Any) -> release_spec.ReleaseIn:
     low, high = _number(form, "low"), _number(form, "high")
     fields = {
         "dataset": str(form.get("dataset", "")),
@@ -76,7 +76,7 @@ def _body(form: Any) -> releases.ReleaseIn:
         "epsilon": _number(form, "epsilon"),
     }
     try:
-        return releases.ReleaseIn.model_validate(fields)
+        return release_spec.ReleaseIn.model_validate(fields)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

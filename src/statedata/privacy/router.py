@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from statedata.privacy import releases
+from statedata.privacy import budgets, release_spec, releases
 from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
@@ -30,7 +30,7 @@ def list_releases(session: DbSession, actor: CurrentActor) -> list[dict[str, Any
 
 @router.post("/releases", status_code=202)
 def start_release(
-    body: releases.ReleaseIn, request: Request, session: DbSession, actor: CurrentActor
+    body: release_spec.ReleaseIn, request: Request, session: DbSession, actor: CurrentActor
 ) -> dict[str, Any]:
     """Make a table of suppressed counts, or of differentially private counts, sums or means,
     from a dataset you keep; it is loaded as a public dataset and submitted for review."""
@@ -53,8 +53,8 @@ def read_privacy(
     ref: str, request: Request, session: DbSession, actor: CurrentActor
 ) -> dict[str, Any]:
     """The dataset's small-cell threshold and privacy budget: what is spent and what is left."""
-    dataset = releases.kept_dataset(session, actor=actor, ref=ref)
-    return releases.privacy_view(session, request.app.state.settings, dataset)
+    dataset = budgets.kept_dataset(session, actor=actor, ref=ref)
+    return budgets.privacy_view(session, request.app.state.settings, dataset)
 
 
 @router.put("/datasets/{ref}/privacy")
@@ -62,7 +62,7 @@ def change_privacy(
     ref: str, body: PrivacySettings, request: Request, session: DbSession, actor: CurrentActor
 ) -> dict[str, Any]:
     """Set the threshold (stewards) or the budget (the data officer, or the CDO's office)."""
-    return releases.set_privacy(
+    return budgets.set_privacy(
         session,
         actor=actor,
         settings=request.app.state.settings,
