@@ -177,6 +177,51 @@ def test_the_demo_links_six_agencies_person_records_once_and_shares_through_them
         assert students and wages and len(students & wages) > 0.1 * len(students)
         assert session.scalars(select(Obstacle)).all()
     _check_the_overdose_release(demo, session_factory)
+    _check_the_enrollments_release_by_hand(session_factory)
+
+
+# DSS enrollments by county and program in the demo (2,000 persons, seed 7), as released, worked
+# by hand from the exact counts:
+#               HUSKY A  HUSKY C  HUSKY D  SNAP  SAGA  TFA | total
+# Fairfield        21       14       19     21    14    21 |  110
+# Hartford         14       15       15     15    19    19 |   97
+# Litchfield        7        7        7      3     7     8 |   39
+# Middlesex         6        5        2      3     4     4 |   24
+# New Haven        18        8       13     17    16    13 |   85
+# New London        7        4        5      9     2     5 |   32
+# Tolland           2        4        3      5     2     3 |   19
+# Windham           2        1        3      5     7     2 |   20
+# total            77       58       67     78    71    75 |  426
+# Every count from 1 to 5 is hidden (21 cells); every total is over 5 and shown. Litchfield's
+# row then hides one cell (SNAP, 3), which its total would give back (39 less the rest), so one
+# more is hidden beside it: its smallest, HUSKY A (7). Every other row and column hides two or
+# more cells, or none. Zeros: none in this table.
+ENROLLMENTS_BY_HAND = [
+    [21, 14, 19, 21, 14, 21, 110],
+    [14, 15, 15, 15, 19, 19, 97],
+    [None, 7, 7, None, 7, 8, 39],
+    [6, None, None, None, None, None, 24],
+    [18, 8, 13, 17, 16, 13, 85],
+    [7, None, None, 9, None, None, 32],
+    [None, None, None, None, None, None, 19],
+    [None, None, None, None, 7, None, 20],
+    [77, 58, 67, 78, 71, 75, 426],
+]
+
+
+def _check_the_enrollments_release_by_hand(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        release = session.scalars(
+            select(Release).where(Release.title == "Program enrollments by county and program")
+        ).one()
+        assert release.report is not None
+        rows = release.report["rows"]
+    published = [[r["count"] for r in rows[n : n + 7]] for n in range(0, len(rows), 7)]
+    assert published == ENROLLMENTS_BY_HAND
+    complementary = [
+        (r["county"], r["program"]) for r in rows if r["suppressed"] == "complementary"
+    ]
+    assert complementary == [("Litchfield", "HUSKY A")]
 
 
 def _extract_persons(settings: Settings, ref: str) -> set[str]:
