@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.factories import PASSWORD
 
@@ -73,3 +73,10 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def signed_in_page(browser: Browser, base_url: str, username: str) -> Page:
+    """A new page of the browser, signed in as ``username``."""
+    page = browser.new_page()
+    sign_in(page, base_url, username)
+    return page

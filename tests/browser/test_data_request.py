@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +19,7 @@ from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.sharing.extracts import destroy_expired_extracts
 from statedata.sharing.models import DataRequest
-from tests.browser.helpers import sign_in, visit
+from tests.browser.helpers import signed_in_page, visit
 from tests.catalog.publishing import make_dataset
 from tests.factories import make_user
 from tests.servers import serve_app
@@ -51,12 +51,6 @@ def portal(
         yield base_url, ref
 
 
-def _as(browser: Browser, base: str, user: str) -> Page:
-    page = browser.new_page()
-    sign_in(page, base, user)
-    return page
-
-
 def test_a_request_goes_from_submission_to_a_delivered_extract_across_three_roles(
     browser: Browser,
     portal: tuple[str, str],
@@ -64,7 +58,7 @@ def test_a_request_goes_from_submission_to_a_delivered_extract_across_three_role
     session_factory: sessionmaker[Session],
 ) -> None:
     base, source = portal
-    researcher = _as(browser, base, "researcher1")
+    researcher = signed_in_page(browser, base, "researcher1")
     researcher.get_by_role("link", name="Data requests").click()
     researcher.wait_for_load_state()
     visit(researcher, researcher.url)
@@ -82,13 +76,13 @@ def test_a_request_goes_from_submission_to_a_delivered_extract_across_three_role
     assert "its stewards review it next" in researcher.locator("main").inner_text()
     request_url = researcher.url
 
-    steward = _as(browser, base, "dss.steward")
+    steward = signed_in_page(browser, base, "dss.steward")
     visit(steward, request_url)
     steward.get_by_role("button", name="Approve DSS's part").click()
     steward.wait_for_load_state()
     assert "legal review" in steward.locator("main").inner_text()
 
-    cdo = _as(browser, base, "cdo1")
+    cdo = signed_in_page(browser, base, "cdo1")
     visit(cdo, request_url)
     cdo.get_by_label("Conditions of approval, or reasons for denial").fill("No cell under 11")
     cdo.get_by_label("Access until (approval)").fill(
@@ -98,7 +92,7 @@ def test_a_request_goes_from_submission_to_a_delivered_extract_across_three_role
     cdo.wait_for_load_state()
     assert "approved" in cdo.locator("main").inner_text()
 
-    officer = _as(browser, base, "dss.ado")
+    officer = signed_in_page(browser, base, "dss.ado")
     visit(officer, request_url)
     officer.get_by_role("button", name="Build the extracts").click()
     officer.wait_for_load_state()

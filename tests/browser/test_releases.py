@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.core.config import Settings
-from tests.browser.helpers import sign_in, visit
+from tests.browser.helpers import signed_in_page, visit
 from tests.catalog.publishing import make_dataset
 from tests.factories import make_user
 from tests.servers import serve_app
@@ -41,17 +41,11 @@ def portal(
         yield base_url, ref
 
 
-def _as(browser: Browser, base: str, user: str) -> Page:
-    page = browser.new_page()
-    sign_in(page, base, user)
-    return page
-
-
 def test_a_steward_releases_a_table_and_the_public_reads_it_with_the_obstacles(
     browser: Browser, portal: tuple[str, str]
 ) -> None:
     base, source = portal
-    steward = _as(browser, base, "dph.steward")
+    steward = signed_in_page(browser, base, "dph.steward")
     visit(steward, f"{base}/releases")
     steward.get_by_role("link", name="Release a table").click()
     steward.wait_for_load_state()
@@ -72,7 +66,7 @@ def test_a_steward_releases_a_table_and_the_public_reads_it_with_the_obstacles(
     text = steward.locator("main").inner_text()
     assert "Counts from 1 to 5 suppressed" in text and "town 1" in text
 
-    cdo = _as(browser, base, "cdo1")
+    cdo = signed_in_page(browser, base, "cdo1")
     dataset = cdo.request.get(f"{base}/api/v1/releases").json()[0]["dataset"]
     visit(cdo, f"{base}/datasets/{dataset}")
     cdo.get_by_role("button", name="Approve and publish").click()
