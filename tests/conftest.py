@@ -20,6 +20,7 @@ from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.migrate import upgrade_database
 from statedata.identity.agencies import seed_agencies
+from statedata.wiring import wire
 from tests.factories import instance_settings, make_user, sign_in
 from tests.servers import postgres_cluster
 
@@ -32,6 +33,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("STATEDATA_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _wired() -> None:
+    """Job kinds and clocks registered, as every entry point of the product does at start-up."""
+    wire()
 
 
 @pytest.fixture(autouse=True, scope="session")

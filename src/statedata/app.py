@@ -43,16 +43,17 @@ from statedata.quality import pages as quality_pages
 from statedata.quality import router as quality_api
 from statedata.query import router as query_api
 from statedata.query import socrata, workspace_api, workspace_pages
-from statedata.query.engine import close_engines
-from statedata.query.usage import UsageCounter
+from statedata.query.usage import UsageCounter, register_counter, unregister_counter
 from statedata.sharing import obstacle_pages
 from statedata.sharing import pages as sharing_pages
 from statedata.sharing import router as sharing_api
 from statedata.standards import pages as standards_pages
 from statedata.standards import router as standards_api
+from statedata.storage.duck import close_engines
 from statedata.web.errors import install_error_handlers
 from statedata.web.headers import SecurityHeadersMiddleware, tile_origins
 from statedata.web.ratelimit import RateLimiter
+from statedata.wiring import wire
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "statedata_session"
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         settings: the instance's settings; read from the environment when omitted.
         run_jobs: start a job consumer inside this process (``statedata serve`` with embedded jobs).
     """
+    wire()
     settings = settings or load_settings()
     prepare_home(settings)
     engine = make_engine(settings.resolved_database_url)
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
             if consumer is not None:
                 consumer.stop(graceful=True)
             app.state.usage.stop()
+            unregister_counter(settings, app.state.usage)
             close_engines(settings)
             engine.dispose()
 
@@ -106,7 +109,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.jobs = JobQueue(settings, session_factory)
-    app.state.usage = UsageCounter(session_factory)
+    app.state.usage = register_counter(settings, UsageCounter(session_factory))
     app.state.rate_limiter = RateLimiter(settings.rate_limit_anonymous, settings.rate_limit_token)
     app.state.oauth = oidc.make_oauth(settings) if settings.oidc_enabled else None
 

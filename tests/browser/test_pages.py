@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.app import create_app
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import create_job, run_job
+from statedata.core.jobs import run_job
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from tests.browser.helpers import assert_accessible, sign_in, visit
 from tests.factories import make_user
 from tests.servers import serve_app

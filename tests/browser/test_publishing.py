@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.core.config import Settings
-from statedata.storage.lake import rows_checksum
+from statedata.storage.checksums import rows_checksum
 from statedata.storage.readers import open_source
 from statedata.storage.schema import Column
 from tests.browser.helpers import assert_accessible, sign_in, visit

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import Job, JobQueue, create_job
+from statedata.core.jobs import Job, JobQueue
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from tests.factories import wait_for_job
 from tests.servers import free_port, redis_server
 

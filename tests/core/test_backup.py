@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from statedata.backup import backup_instance, restore_instance
 from statedata.core.audit import AuditEvent
-from statedata.core.backup import backup_instance, restore_instance
 from statedata.core.config import Settings, load_settings, prepare_home
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.errors import Conflict, InvalidInput

@@ -139,7 +139,7 @@ def test_bad_configuration_stops_start_up_with_one_line(
 
 
 def test_the_settings_reference_is_generated_from_the_code() -> None:
-    from statedata.core.reference_docs import render_settings_reference
+    from statedata.cli.reference_docs import render_settings_reference
 
     documented = (ROOT / "docs" / "settings.md").read_text()
 
@@ -147,7 +147,7 @@ def test_the_settings_reference_is_generated_from_the_code() -> None:
 
 
 def test_the_cli_reference_is_generated_from_the_code() -> None:
-    from statedata.core.reference_docs import render_cli_reference
+    from statedata.cli.reference_docs import render_cli_reference
 
     documented = (ROOT / "docs" / "cli.md").read_text()
 

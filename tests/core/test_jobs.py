@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import Job, JobContext, JobQueue, create_job, job_kind, run_job
+from statedata.core.jobs import Job, JobContext, JobQueue, job_kind, run_job
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from statedata.identity.users import actor_for, get_user
 from tests.factories import make_user, sign_in, wait_for_job
 from tests.servers import redis_server

@@ -12,7 +12,7 @@ from statedata.core.migrate import (
     include_name,
     upgrade_database,
 )
-from statedata.core.models import metadata
+from statedata.tables import metadata
 
 
 def test_the_migrations_create_exactly_the_models(engine: Engine) -> None:

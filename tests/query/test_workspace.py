@@ -20,7 +20,7 @@ from statedata.app import create_app
 from statedata.core.audit import AuditEvent
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.query.engine import engine_for
+from statedata.storage.duck import engine_for
 from tests.factories import csrf_from, instance_settings, make_user, sign_in
 from tests.query.conftest import payment_rows, publish_payments
 

@@ -16,8 +16,9 @@ from statedata.catalog.datasets import find_dataset, update_dictionary
 from statedata.catalog.lifecycle import approve, submit_for_review
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
-from statedata.core.jobs import create_job, run_job
+from statedata.core.jobs import run_job
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from statedata.linkage.sources import LOAD_JOB, configure_source
 from statedata.privacy.kanonymity import smallest_group
 from statedata.sharing.extracts import destroy_expired_extracts

@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from statedata.storage.checksums import RowsChecksum, rows_checksum
 from statedata.storage.delta import DeltaTableStore
-from statedata.storage.lake import RowsChecksum, rows_checksum
 from statedata.storage.store import WriteMode
 
 

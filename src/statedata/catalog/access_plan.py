@@ -170,5 +170,7 @@ def statewide_plans(
     session: Session, *, actor: Actor, today: date
 ) -> list[tuple[Agency, AccessPlan]]:
     """Every agency's plan over what the actor may see; agencies with nothing visible are left out."""
-    datasets = session.scalars(select(Dataset).where(visible_to(actor)).order_by(Dataset.id))
+    datasets = session.scalars(
+        select(Dataset).where(visible_to(session, actor)).order_by(Dataset.id)
+    )
     return [(agency, plan_of(found, today)) for agency, found in grouped_by_agency(datasets)]

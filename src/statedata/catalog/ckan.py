@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from statedata.catalog import datasets, versions
+from statedata.catalog import datasets
 from statedata.catalog.ckan_format import (
     CKAN_FACETS,
     facet_fields,
@@ -28,7 +28,6 @@ from statedata.catalog.ckan_format import (
     param_int,
     search_request_from,
 )
-from statedata.catalog.datastore import DEFAULT_LIMIT, RowQuery, query_rows
 from statedata.catalog.models import Dataset
 from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.core.config import Settings
@@ -39,13 +38,17 @@ from statedata.core.errors import (
     NotAuthenticated,
     NotFound,
     StatedataError,
+    TooManyRequests,
 )
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import list_agencies
 from statedata.identity.models import Agency
 from statedata.identity.tokens import actor_for_token
+from statedata.query.datastore import DEFAULT_LIMIT, RowQuery, search_rows
 from statedata.query.formats import json_value
+from statedata.query.reading import Use, open_reading
 from statedata.web.deps import client_ip
+from statedata.web.ratelimit import enforce_rate
 
 router = APIRouter(include_in_schema=False)
 ERROR_TYPES: dict[type[StatedataError], tuple[str, int]] = {
@@ -134,7 +137,7 @@ def package_list(
 def _visible_counts(session: Session, actor: Actor) -> dict[int, int]:
     rows = session.execute(
         select(Dataset.agency_id, func.count(Dataset.id))
-        .where(datasets.visible_to(actor))
+        .where(datasets.visible_to(session, actor))
         .group_by(Dataset.agency_id)
     )
     return {int(agency_id): int(count) for agency_id, count in rows}
@@ -194,14 +197,11 @@ def datastore_search(
         offset=param_int(params, "offset", 0),
         include_total=str(params.get("include_total", "true")).lower() != "false",
     )
-    dataset, version, rows = versions.read_version(
-        session, actor=actor, settings=settings, ref=resource_id
-    )
-    columns = versions.current_columns(dataset)
-    page = query_rows(rows, columns, query)
-    path = f"/api/3/action/datastore_search?resource_id={dataset.public_id}"
+    reading = open_reading(session, actor=actor, settings=settings, ref=resource_id, use=Use.API)
+    page = search_rows(reading, query)
+    path = f"/api/3/action/datastore_search?resource_id={reading.dataset.public_id}"
     return {
-        "resource_id": dataset.public_id,
+        "resource_id": reading.dataset.public_id,
         "fields": [{"id": c.name, "type": c.type.lower()} for c in page.fields],
         "records": page.records,
         "total": page.total,
@@ -211,7 +211,8 @@ def datastore_search(
             "start": path,
             "next": f"{path}&offset={query.offset + query.limit}",
         },
-        "version": version.number,
+        "version": reading.version.number,
+        "masked": sorted(reading.masked),
     }
 
 
@@ -268,10 +269,16 @@ async def _call(name: str, request: Request) -> Response:
     def run(params: dict[str, Any]) -> Any:
         with unit_of_work(request.app.state.session_factory) as session:
             actor = _actor(session, request)
+            enforce_rate(request, actor, session)
             return function(session, actor, params, base, request.app.state.settings)
 
     try:
         result = await run_in_threadpool(run, await _params(request))
+    except TooManyRequests as exc:
+        throttled = {"__type": "Throttling Error", "message": exc.detail}
+        response = _envelope(help_url, {"success": False, "error": throttled}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except StatedataError as exc:
         kind, status = next(
             ((k, s) for cls, (k, s) in ERROR_TYPES.items() if isinstance(exc, cls)),

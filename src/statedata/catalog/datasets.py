@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from statedata.catalog.dictionary import checked_primary_key, edited_fields, table_schema
@@ -21,7 +21,9 @@ from statedata.identity.agencies import get_agency_by_code
 from statedata.identity.grants import live_grants
 from statedata.identity.models import Agency, User
 from statedata.identity.policy import (
+    DATASET,
     Action,
+    CatalogColumns,
     Classification,
     DatasetVisibility,
     Resource,
@@ -31,7 +33,7 @@ from statedata.identity.policy import (
 )
 from statedata.standards.columns import with_inherited_pii
 
-RESOURCE_TYPE = "dataset"
+RESOURCE_TYPE = DATASET
 
 
 def is_released(dataset: Dataset) -> bool:
@@ -64,22 +66,21 @@ def released_clause() -> ColumnElement[bool]:
 
 
 def visible_clause(visibility: DatasetVisibility) -> ColumnElement[bool]:
-    """SQL for :meth:`DatasetVisibility.allows`, so lists and counts show only what may be seen."""
-    if visibility.everything:
-        return true()
-    released = released_clause()
-    clause = and_(
-        released,
-        Dataset.classification.in_([c.value for c in visibility.released_classifications]),
+    """The policy's visibility rule over the catalog table, so lists and counts show only what
+    may be seen."""
+    return visibility.as_sql(
+        CatalogColumns(
+            public_id=Dataset.public_id,
+            agency_id=Dataset.agency_id,
+            classification=Dataset.classification,
+            released=released_clause(),
+        )
     )
-    if visibility.agency_id is not None:
-        own = Dataset.agency_id == visibility.agency_id
-        clause = or_(clause, and_(own, true() if visibility.agency_unreleased else released))
-    return clause
 
 
-def visible_to(actor: Actor) -> ColumnElement[bool]:
-    return visible_clause(dataset_visibility(actor))
+def visible_to(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """SQL for "this actor may see this catalog entry", the actor's live grants included."""
+    return visible_clause(dataset_visibility(actor, live_grants(session, actor)))
 
 
 def store_dictionary(dataset: Dataset, fields: list[dict[str, Any]]) -> None:

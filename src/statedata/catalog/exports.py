@@ -91,7 +91,7 @@ def dcat_dataset(dataset: Dataset, base_url: str) -> dict[str, Any]:
 
 def data_json(session: Session, base_url: str) -> dict[str, Any]:
     """The public catalog as a DCAT-US 1.1 ``data.json`` document."""
-    public = visible_to(Actor.anonymous())
+    public = visible_to(session, Actor.anonymous())
     found = session.scalars(select(Dataset).where(public).order_by(Dataset.title, Dataset.id))
     return {
         "@context": DCAT_CONTEXT,

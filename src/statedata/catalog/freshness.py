@@ -212,7 +212,9 @@ def followed_datasets(
 ) -> list[Dataset]:
     """The published datasets the actor may see (of one agency, if given): those a schedule
     applies to."""
-    query = select(Dataset).where(visible_to(actor), Dataset.status == DatasetStatus.PUBLISHED)
+    query = select(Dataset).where(
+        visible_to(session, actor), Dataset.status == DatasetStatus.PUBLISHED
+    )
     if agency_id is not None:
         query = query.where(Dataset.agency_id == agency_id)
     return list(session.scalars(query.order_by(Dataset.id)))

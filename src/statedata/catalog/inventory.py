@@ -54,7 +54,7 @@ def inventory_rows(session: Session, *, actor: Actor, agency_code: str) -> list[
     agency = get_agency_by_code(session, code=agency_code.upper())
     query = (
         select(Dataset)
-        .where(Dataset.agency_id == agency.id, visible_to(actor))
+        .where(Dataset.agency_id == agency.id, visible_to(session, actor))
         .order_by(Dataset.title, Dataset.id)
     )
     return list(session.scalars(query))

@@ -37,6 +37,7 @@ from statedata.identity.policy import Action, Classification, Resource, decide
 from statedata.quality.pages import quality_context
 from statedata.quality.service import dataset_quality
 from statedata.query.exploration import exploration
+from statedata.query.reading import may_read
 from statedata.query.usage import usage_summary
 from statedata.standards.registry import ELEMENTS
 from statedata.web.deps import (
@@ -216,7 +217,7 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
         return RedirectResponse(f"/datasets/{dataset.public_id}", status_code=301)
     request.app.state.usage.add(dataset.id, "page_view")
     history = versions.list_versions(session, dataset=dataset)
-    readable = decide(actor, Action.READ_DATASET, datasets.resource_of(dataset)).allowed
+    readable = may_read(session, actor, dataset)
     may_edit = datasets.may(actor, Action.EDIT_DATASET, dataset)
     settings = get_settings(request)
     base_url = str(request.base_url).rstrip("/")
@@ -225,7 +226,8 @@ def dataset_page(ref: str, request: Request, session: DbSession, actor: CurrentA
         if readable and dataset.current_version
         else None
     )
-    quality = dataset_quality(session, actor=actor, dataset=dataset)
+    reading = exploring.target if exploring is not None else None
+    quality = dataset_quality(session, actor=actor, dataset=dataset, reading=reading)
     usage = None
     if may_edit:
         counter = request.app.state.usage

@@ -24,10 +24,10 @@ from statedata.core.db import utcnow
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Classification
-from statedata.query.engine import engine_for
-from statedata.query.soql import quoted
 from statedata.standards.columns import tagged_columns
 from statedata.standards.pii import suggest
+from statedata.storage.duck import engine_for
+from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column
 
 SAMPLE_ROWS = 1_000

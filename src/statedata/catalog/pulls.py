@@ -28,8 +28,9 @@ from statedata.catalog.vocabulary import DatasetStatus, next_pull_time
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import Conflict, NotFound
-from statedata.core.jobs import Job, JobContext, create_job, job_kind, periodic
+from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 
 PULL_JOB = "catalog.pull"
 
@@ -55,7 +56,6 @@ def _columns_to_load(dataset: Dataset, inferred: list[dict[str, str]], fmt: str)
     ]
 
 
-@job_kind(PULL_JOB)
 def pull_job(context: JobContext) -> dict[str, Any]:
     """Fetch the source, then load it as the next version."""
     ref = context.params["dataset"]
@@ -104,7 +104,6 @@ def pull_job(context: JobContext) -> dict[str, Any]:
     return result
 
 
-@periodic("catalog.pull_due_sources", every_minutes=1)
 def enqueue_due_pulls(
     settings: Settings,
     factory: sessionmaker[Session],

@@ -22,7 +22,6 @@ from statedata.catalog.models import Dataset
 from statedata.catalog.vocabulary import DatasetStatus
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
-from statedata.core.jobs import periodic
 from statedata.core.outbox import OutboxMessage, queue_message
 from statedata.identity.actor import Role
 from statedata.identity.models import User
@@ -160,7 +159,6 @@ def queue_freshness_reminders(
     return queued
 
 
-@periodic("catalog.freshness_reminders", every_minutes=60)
 def remind_stewards(
     settings: Settings,
     factory: sessionmaker[Session],

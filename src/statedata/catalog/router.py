@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.orm import Session
+from fastapi.responses import RedirectResponse, Response
 
 from statedata.catalog import (
     access_plan,
@@ -31,8 +30,8 @@ from statedata.catalog.search import SearchRequest, search_datasets
 from statedata.catalog.spreadsheets import spreadsheet_response
 from statedata.core.db import run_after_commit, unit_of_work, utcnow
 from statedata.core.errors import InvalidInput, TooLarge
-from statedata.identity.actor import Actor
-from statedata.storage.lake import csv_chunks, parquet_chunks, preview_rows
+from statedata.query.reading import Use, open_reading
+from statedata.query.rows import RowsRequest, query_rows
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 from statedata.web.uploads import upload_to_dataset
 
@@ -233,46 +232,35 @@ def version_rows(
     limit: Annotated[int, Query(ge=0, le=1000)] = 20,
 ) -> dict[str, Any]:
     """The first rows of a version."""
-    _, version, rows = versions.read_version(
-        session, actor=actor, settings=get_settings(request), ref=ref, number=number
+    reading = open_reading(
+        session, actor=actor, settings=get_settings(request), ref=ref, use=Use.API, version=number
     )
-    return {"version": version.number, "rows": preview_rows(rows, limit)}
+    page = query_rows(reading, RowsRequest(limit=limit, include_total=False))
+    return {"version": reading.version.number, "masked": page.masked, "rows": page.rows}
 
 
-def _download(
-    request: Request, session: Session, actor: Actor, ref: str, number: int | None, kind: str
-) -> StreamingResponse:
-    dataset, version, rows = versions.read_version(
-        session, actor=actor, settings=get_settings(request), ref=ref, number=number
-    )
-    chunks: Iterator[bytes] = csv_chunks(rows) if kind == "csv" else parquet_chunks(rows)
-    name = f"{dataset.slug}-v{version.number}.{kind}"
-    media = "text/csv; charset=utf-8" if kind == "csv" else "application/vnd.apache.parquet"
-    return StreamingResponse(
-        chunks, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
-
-
-@router.get("/datasets/{ref}/data.{kind}", response_class=StreamingResponse)
-def download_current(
-    ref: Ref, kind: str, request: Request, session: DbSession, actor: CurrentActor
-) -> StreamingResponse:
-    """The current version as CSV or Parquet (``data.csv``, ``data.parquet``), streamed."""
-    return _download(request, session, actor, ref, None, _kind(kind))
-
-
-@router.get("/datasets/{ref}/versions/{number}/data.{kind}", response_class=StreamingResponse)
-def download_version(
-    ref: Ref, number: int, kind: str, request: Request, session: DbSession, actor: CurrentActor
-) -> StreamingResponse:
-    """A version as CSV or Parquet, streamed."""
-    return _download(request, session, actor, ref, number, _kind(kind))
-
-
-def _kind(kind: str) -> str:
+def _download_url(request: Request, ref: str, number: int | None, kind: str) -> str:
     if kind not in ("csv", "parquet"):
         raise InvalidInput(f"format: {kind!r} is not offered; use data.csv or data.parquet.")
-    return kind
+    url = f"/api/v1/datasets/{quote(ref, safe='')}/rows.{kind}"
+    return url + (f"?version={number}" if number is not None else "")
+
+
+@router.get("/datasets/{ref}/data.{kind}", response_class=RedirectResponse, status_code=308)
+def download_current(ref: Ref, kind: str, request: Request) -> RedirectResponse:
+    """The current version as CSV or Parquet: moved to ``rows.csv`` and ``rows.parquet``, the one
+    download of the data API, which this redirects to."""
+    return RedirectResponse(_download_url(request, ref, None, kind), status_code=308)
+
+
+@router.get(
+    "/datasets/{ref}/versions/{number}/data.{kind}",
+    response_class=RedirectResponse,
+    status_code=308,
+)
+def download_version(ref: Ref, number: int, kind: str, request: Request) -> RedirectResponse:
+    """A version as CSV or Parquet: redirects to ``rows.{csv,parquet}?version=N``."""
+    return RedirectResponse(_download_url(request, ref, number, kind), status_code=308)
 
 
 @router.post("/datasets/{ref}/versions/{number}/restore", status_code=201)

@@ -104,7 +104,7 @@ def _filtered(
         )
     else:
         query = select(Dataset.id, literal(0.0, Float).label("score"))
-    query = query.where(visible_to(actor))
+    query = query.where(visible_to(session, actor))
     if request.agency:
         codes = [code.upper() for code in request.agency]
         query = query.where(Dataset.agency_id.in_(select(Agency.id).where(Agency.code.in_(codes))))

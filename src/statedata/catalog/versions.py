@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.datasets import (
     RESOURCE_TYPE,
-    get_dataset,
     get_dataset_for_edit,
     resource_of,
     store_dictionary,
@@ -31,20 +30,22 @@ from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import Conflict, InvalidInput, NotFound
-from statedata.core.jobs import Job, JobContext, create_job, job_kind
+from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from statedata.identity.models import User
-from statedata.identity.policy import Action, authorize, decide
+from statedata.identity.policy import Action, decide
 from statedata.identity.users import actor_for
 from statedata.quality.reports import blocking_summary, check_stored_version, save_report
 from statedata.standards.columns import standardized_reader, tagged_columns
-from statedata.storage.lake import RowsChecksum, open_table_store, rows_checksum
+from statedata.storage.checksums import RowsChecksum, rows_checksum
+from statedata.storage.lake import open_table_store
 from statedata.storage.readers import column_types_sql, open_source
 from statedata.storage.schema import Column, diff_schemas
 from statedata.storage.store import StoredVersion, TableStore, WriteMode
 
 if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
-    import pyarrow.dataset as ds
+    pass
 
 LOAD_JOB = "catalog.load"
 RETYPABLE_FORMATS = ("csv", "tsv")
@@ -158,7 +159,6 @@ def job_actor(session: Session, job_id: int) -> Actor:
     return actor_for(user, via="job", client_ip=None) if user else Actor.system("job")
 
 
-@job_kind(LOAD_JOB)
 def load_upload_job(context: JobContext) -> dict[str, Any]:
     """Stream a staged upload into the table store and record the new version."""
     return execute_load(context, context.params)
@@ -421,17 +421,6 @@ def readable_version(
             "(it broke a quality rule)."
         )
     return version
-
-
-def read_version(
-    session: Session, *, actor: Actor, settings: Settings, ref: str, number: int | None = None
-) -> tuple[Dataset, DatasetVersion, ds.Dataset]:
-    """The rows of a version, for previews and downloads; reading rows is asked of the policy."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
-    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource_of(dataset))
-    version = readable_version(session, actor=actor, dataset=dataset, number=number)
-    rows = open_table_store(settings).dataset(dataset.public_id, version.store_version)
-    return dataset, version, rows
 
 
 def restore_version(

@@ -21,6 +21,7 @@ from statedata.cli import (
     users,
 )
 from statedata.core.errors import StatedataError
+from statedata.wiring import wire
 
 app = typer.Typer(
     name="statedata",
@@ -49,6 +50,7 @@ app.add_typer(pprl.app, name="pprl")
 def main() -> None:
     """Entry point: domain errors (bad settings, bad input) end with one clear line and exit code 2."""
     try:
+        wire()
         app()
     except StatedataError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from statedata.backup import backup_instance, restore_instance
 from statedata.cli.context import open_instance
-from statedata.core.backup import backup_instance, restore_instance
 from statedata.core.db import utcnow
 
 

@@ -7,7 +7,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statedata.cli.context import Instance, open_instance
 from statedata.core.instance import DEMO_MODE, set_fact
-from statedata.core.jobs import create_job, run_job
+from statedata.core.jobs import run_job
 from statedata.demo.accounts import create_demo_accounts
 from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.jobs import DEMO_JOB
@@ -15,6 +15,7 @@ from statedata.demo.manifest import MAX_PERSONS, read_manifest
 from statedata.demo.persons import build_demo_person_index
 from statedata.demo.sharing import build_demo_sharing
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 
 
 def demo(

@@ -7,15 +7,27 @@ on both SQLite and PostgreSQL, so not even a bug in this code can rewrite histor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statedata.core.db import Base, UTCDateTime, defer_until_after_rollback, utcnow
-from statedata.identity.actor import Actor
 
 OUTCOMES = ("succeeded", "allowed", "denied", "failed")
+
+
+class Who(Protocol):
+    """Whoever acted, as the log records them (identity's ``Actor`` is one)."""
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def client_ip(self) -> str | None: ...
 
 
 class AuditEvent(Base):
@@ -38,7 +50,7 @@ class AuditEvent(Base):
 
 
 def _event(
-    actor: Actor,
+    actor: Who,
     action: str,
     resource_type: str,
     resource_id: str,
@@ -63,7 +75,7 @@ def _event(
 def record_event(
     session: Session,
     *,
-    actor: Actor,
+    actor: Who,
     action: str,
     resource_type: str = "",
     resource_id: str | int = "",
@@ -86,7 +98,7 @@ def record_event(
 def record_refusal(
     session: Session,
     *,
-    actor: Actor,
+    actor: Who,
     action: str,
     resource_type: str = "",
     resource_id: str | int = "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -277,17 +278,6 @@ class Settings(BaseSettings):
         default="info", description="Logging level of the server and workers."
     )
 
-    @field_validator("linkage_survivorship")
-    @classmethod
-    def _known_survivorship(cls, value: dict[str, str]) -> dict[str, str]:
-        from statedata.linkage.golden import rules_from
-
-        try:
-            rules_from(value)
-        except InvalidInput as exc:
-            raise ValueError(str(exc)) from exc
-        return value
-
     @field_validator("database_url")
     @classmethod
     def _known_database_scheme(cls, value: str) -> str:
@@ -390,10 +380,21 @@ def env_name(field_name: str) -> str:
     return ENV_PREFIX + field_name.upper()
 
 
+# Checks of settings whose meaning a domain knows (the person index's survivorship rules):
+# registered by the wiring at start-up, run whenever settings are read.
+SettingsCheck = Callable[["Settings"], None]
+_CHECKS: dict[str, SettingsCheck] = {}
+
+
+def settings_check(name: str, check: SettingsCheck) -> None:
+    """Register a check of the settings; it raises ``InvalidInput`` naming the setting."""
+    _CHECKS[name] = check
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment, turning any validation error into one clear line."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
@@ -401,6 +402,13 @@ def load_settings(**overrides: Any) -> Settings:
         shown = "" if isinstance(given, dict) or field in SECRET_FIELDS else f" (got {given!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{env_name(field)}: {message}{shown}") from None
+    for check in _CHECKS.values():
+        try:
+            check(settings)
+        except InvalidInput as exc:
+            field, _, message = exc.detail.partition(": ")
+            raise ConfigError(f"{env_name(field)}: {message}") from None
+    return settings
 
 
 def prepare_home(settings: Settings) -> None:

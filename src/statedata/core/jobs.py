@@ -19,12 +19,10 @@ from huey.consumer import Consumer
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from statedata.core.audit import record_event
+from statedata.core.audit import Who, record_event
 from statedata.core.config import Settings
 from statedata.core.db import Base, UTCDateTime, unit_of_work, utcnow
-from statedata.core.errors import InvalidInput, NotFound, StatedataError
-from statedata.identity.actor import Actor
-from statedata.identity.policy import Action, Resource, authorize
+from statedata.core.errors import ConfigError, InvalidInput, NotFound, StatedataError
 
 log = logging.getLogger(__name__)
 
@@ -128,38 +126,36 @@ def periodic(
 
 
 def registered_kinds() -> list[str]:
-    _load_job_modules()
+    """The job kinds this process can run (``statedata.wiring`` registers them at start-up)."""
     return sorted(_REGISTRY)
 
 
-def _load_job_modules() -> None:
-    # Job kinds register on import; importing here keeps the registry complete in any process.
-    import statedata.catalog.pulls
-    import statedata.catalog.reminders
-    import statedata.catalog.versions
-    import statedata.core.mail
-    import statedata.demo.jobs
-    import statedata.linkage.exchange.service
-    import statedata.linkage.sources
-    import statedata.sharing.extracts
-    import statedata.sharing.requests  # noqa: F401
-
-
-def create_job(session: Session, *, actor: Actor, kind: str, params: dict[str, Any]) -> Job:
-    """Record a queued job after checking the actor may start it."""
-    authorize(session, actor=actor, action=Action.START_JOB)
-    if kind not in registered_kinds():
-        raise InvalidInput(
-            f"kind: {kind!r} is not a job kind; known kinds are {', '.join(registered_kinds())}."
+def runner_of(kind: str) -> JobFunction:
+    """The function that runs ``kind``, or a clear error when this process has no such kind."""
+    found = _REGISTRY.get(kind)
+    if found is not None:
+        return found
+    if not _REGISTRY:
+        raise ConfigError(
+            f"job kind {kind!r} has no runner in this process: its entry point must call "
+            "statedata.wiring.wire() before it records or runs jobs"
         )
+    raise InvalidInput(
+        f"kind: {kind!r} is not a job kind; known kinds are {', '.join(registered_kinds())}."
+    )
+
+
+def record_job(session: Session, *, who: Who, kind: str, params: dict[str, Any]) -> Job:
+    """Record a queued job of a registered kind (the caller has decided that ``who`` may)."""
+    runner_of(kind)
     job = Job(
-        kind=kind, params=params, created_by_user_id=actor.user_id, created_by_name=actor.username
+        kind=kind, params=params, created_by_user_id=who.user_id, created_by_name=who.username
     )
     session.add(job)
     session.flush()
     record_event(
         session,
-        actor=actor,
+        actor=who,
         action="job.create",
         resource_type="job",
         resource_id=job.id,
@@ -176,7 +172,6 @@ def run_job(
     listener: ProgressListener | None = None,
 ) -> Job:
     """Run a recorded job to the end, keeping its row true; failures are recorded, not raised."""
-    _load_job_modules()
     with unit_of_work(session_factory) as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -191,7 +186,7 @@ def run_job(
         listener=listener,
     )
     try:
-        result = _REGISTRY[kind](context)
+        result = runner_of(kind)(context)
     except Exception as exc:  # a job's failure is data for the person who started it
         log.exception("job %s (%s) failed", job_id, kind)
         with unit_of_work(session_factory) as session:
@@ -227,28 +222,6 @@ def fail_interrupted_jobs(session: Session) -> int:
     return len(stuck)
 
 
-def list_jobs(session: Session, *, actor: Actor, limit: int = 100) -> list[Job]:
-    """Jobs the actor may see, newest first: their own, or all for an admin."""
-    authorize(session, actor=actor, action=Action.LIST_JOBS)
-    query = select(Job).order_by(Job.id.desc()).limit(limit)
-    if actor.role is None or actor.role.value != "admin":
-        query = query.where(Job.created_by_user_id == actor.user_id)
-    return list(session.scalars(query))
-
-
-def get_job(session: Session, *, actor: Actor, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"No job has the id {job_id}.")
-    authorize(
-        session,
-        actor=actor,
-        action=Action.READ_JOB,
-        resource=Resource(type="job", id=str(job_id), owner_user_id=job.created_by_user_id),
-    )
-    return job
-
-
 # --- the queue -----------------------------------------------------------------------------------
 
 
@@ -260,7 +233,6 @@ class JobQueue:
         self.session_factory = session_factory
         self.huey = make_huey(settings)
         self._task = self.huey.task(name="statedata.run_job")(self._execute)
-        _load_job_modules()
         for name, (minutes, function) in sorted(_PERIODIC.items()):
             self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(
                 self._periodic_runner(name, function)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
-from statedata.core.jobs import periodic
 from statedata.core.outbox import MAX_ATTEMPTS, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -128,7 +127,6 @@ def _fail_lapsed_claims(session: Session, now: datetime) -> None:
     )
 
 
-@periodic("core.deliver_outbox", every_minutes=1)
 def deliver_outbox(
     settings: Settings,
     factory: sessionmaker[Session],

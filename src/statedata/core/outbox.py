@@ -22,9 +22,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statedata.core.config import Settings
 from statedata.core.db import Base, UTCDateTime, utcnow
-from statedata.core.errors import InvalidInput
-from statedata.identity.actor import Actor
-from statedata.identity.policy import Action, authorize, outbox_agency
 
 MAX_ATTEMPTS = 5
 
@@ -129,31 +126,3 @@ def _held_reason(settings: Settings, recipient: str) -> str:
     if not recipient:
         return "nobody to send it to: no steward, data officer or contact has an email address"
     return "kept here only: no mail server is configured (STATEDATA_SMTP_HOST)"
-
-
-def list_outbox(
-    session: Session, *, actor: Actor, status: str = "", limit: int = 200
-) -> list[OutboxMessage]:
-    """The newest messages the actor may read: every agency's for admins, one's own agency's
-    for its data officer and stewards."""
-    authorize(session, actor=actor, action=Action.READ_OUTBOX)
-    if status and status not in set(OutboxStatus):
-        known = ", ".join(OutboxStatus)
-        raise InvalidInput(f"status: {status!r} is not one of {known}.")
-    if not 1 <= limit <= 1000:
-        raise InvalidInput(f"limit: {limit} is not between 1 and 1000.")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    agency = outbox_agency(actor)
-    if agency is not None:
-        query = query.where(OutboxMessage.agency_id == agency)
-    if status:
-        query = query.where(OutboxMessage.status == status)
-    return list(session.scalars(query))
-
-
-def outbox_counts(messages: list[OutboxMessage]) -> dict[str, int]:
-    """How many of the listed messages are in each status."""
-    counts = {status.value: 0 for status in OutboxStatus}
-    for message in messages:
-        counts[message.status] = counts.get(message.status, 0) + 1
-    return counts

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +28,7 @@ from statedata.core.instance import get_fact, set_fact
 from statedata.demo.catalog_entries import COLUMNS, ENTRIES, DemoEntry
 from statedata.identity.actor import Actor
 from statedata.identity.models import User
+from statedata.storage import duck
 
 DEMO_CATALOG = "demo_catalog"
 DEMO_ACTOR = Actor.system("demo")
@@ -37,7 +37,7 @@ STEWARDS = {"DPH": "dph.steward"}
 
 def _split_files(entry: DemoEntry, source: Path, scratch: Path) -> list[Path]:
     """The file's rows as the versions to load: the first version's rows, then the rest."""
-    connection = duckdb.connect(config={"threads": 2})
+    connection = duck.connect(threads=2)
     try:
         connection.read_parquet(str(source)).create_view("raw")
         connection.execute(

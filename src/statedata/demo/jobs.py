@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from statedata.core.jobs import JobContext, job_kind
+from statedata.core.jobs import JobContext
 
 DEMO_JOB = "demo.generate"
 
 
-@job_kind(DEMO_JOB)
 def generate_demo_job(context: JobContext) -> dict[str, Any]:
     # Imported here: the generator brings Arrow's Parquet writer, which a serving process that
     # never generates the demo should not hold in memory.

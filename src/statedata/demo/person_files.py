@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from statedata.storage import duck
 
 PERSON_COLUMNS = (
     "record_id, first_name, middle_name, last_name, name_suffix, date_of_birth, sex, ssn"
@@ -36,10 +36,11 @@ def write_person_files(demo: Path, target: Path) -> list[Path]:
     files = []
     for source, (name, place) in PERSON_SOURCES.items():
         path = target / name
-        duckdb.sql(
-            f"COPY (SELECT {PERSON_COLUMNS}, {place} FROM '{demo / source}.parquet') "  # noqa: S608 (our own paths)
-            f"TO '{path}'"
-        )
+        with duck.scratch_cursor() as cursor:
+            cursor.execute(
+                f"COPY (SELECT {PERSON_COLUMNS}, {place} FROM '{demo / source}.parquet') "  # noqa: S608 (our own paths)
+                f"TO '{path}'"
+            )
         files.append(path)
     return files
 
@@ -47,7 +48,8 @@ def write_person_files(demo: Path, target: Path) -> list[Path]:
 def person_truth(demo: Path) -> dict[tuple[str, str], str]:
     """(file name, record id) -> the generator's person, for the three files."""
     names = {source: name for source, (name, _) in PERSON_SOURCES.items()}
-    rows = duckdb.execute(
-        f"SELECT source, record_id, person_id FROM '{demo}/truth_records.parquet'"  # noqa: S608
-    ).fetchall()
+    with duck.scratch_cursor() as cursor:
+        rows = cursor.execute(
+            f"SELECT source, record_id, person_id FROM '{demo}/truth_records.parquet'"  # noqa: S608
+        ).fetchall()
     return {(names[s], r): p for s, r, p in rows if s in names}

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, true
 from sqlalchemy.orm import Session
 
 from statedata.core.audit import record_event, record_refusal
 from statedata.core.errors import Forbidden, NotAuthenticated
 from statedata.identity.actor import Actor, Role, Scope
+
+DATASET = "dataset"  # the resource type of a catalog entry and of the grants that name one
 
 
 class Classification(StrEnum):
@@ -185,12 +188,9 @@ def decide(
     if action is Action.READ_DATASET and resource is not None:
         return _decide_dataset_read(actor, resource, grants)
     if action is Action.READ_METADATA and resource is not None:
-        granted = any(
-            g.resource_type == resource.type and g.resource_id == resource.id for g in grants
-        )
         return (
             ALLOW
-            if granted or dataset_visibility(actor).allows(resource)
+            if dataset_visibility(actor, grants).allows(resource)
             else Decision(False, "this catalog entry is not visible to you")
         )
     if action in {Action.CREATE_DATASET, Action.EDIT_DATASET, Action.REVIEW_DATASET}:
@@ -331,39 +331,71 @@ def masked_columns(
 
 @dataclass(frozen=True)
 class DatasetVisibility:
-    """Which catalog entries an actor may see, in a form a search query can apply as a filter.
+    """Which catalog entries an actor may see: the one rule, decided for one entry
+    (:meth:`allows`) or compiled to SQL for a search or a count (:meth:`as_sql`).
 
     Anyone sees released public entries; state staff also see released internal and confidential
     entries (knowing a dataset exists is how a data request starts); an agency's own staff see its
-    released entries of every classification, and its keepers its drafts; admins see everything.
+    released entries of every classification, and its keepers its drafts; a grant shows the
+    entry it names to its holder; admins see everything.
     """
 
     everything: bool = False
     released_classifications: frozenset[Classification] = frozenset({Classification.PUBLIC})
     agency_id: int | None = None
     agency_unreleased: bool = False  # the agency's drafts and entries in review
+    granted_ids: frozenset[str] = frozenset()  # datasets the actor's live grants name
 
     def allows(self, resource: Resource) -> bool:
-        if self.everything:
+        if self.everything or resource.id in self.granted_ids:
             return True
         own = self.agency_id is not None and resource.agency_id == self.agency_id
         if own and (resource.released or self.agency_unreleased):
             return True
         return resource.released and resource.classification in self.released_classifications
 
+    def as_sql(self, entry: CatalogColumns) -> ColumnElement[bool]:
+        """:meth:`allows` as a SQL condition over the catalog's columns."""
+        if self.everything:
+            return true()
+        clause = and_(
+            entry.released,
+            entry.classification.in_(sorted(c.value for c in self.released_classifications)),
+        )
+        if self.agency_id is not None:
+            own = entry.agency_id == self.agency_id
+            clause = or_(clause, and_(own, true() if self.agency_unreleased else entry.released))
+        if self.granted_ids:
+            clause = or_(clause, entry.public_id.in_(sorted(self.granted_ids)))
+        return clause
 
-def dataset_visibility(actor: Actor) -> DatasetVisibility:
-    """The catalog entries this actor may see (search and counts filter with it)."""
+
+@dataclass(frozen=True)
+class CatalogColumns:
+    """The catalog's columns a visibility condition reads (the catalog supplies them)."""
+
+    public_id: SQLColumnExpression[str]
+    agency_id: SQLColumnExpression[int]
+    classification: SQLColumnExpression[str]
+    released: SQLColumnExpression[bool]
+
+
+def dataset_visibility(actor: Actor, grants: tuple[Grant, ...] = ()) -> DatasetVisibility:
+    """The catalog entries this actor, holding ``grants``, may see."""
+    if not actor.is_authenticated or REQUIRED_SCOPE[Action.READ_METADATA] not in actor.scopes:
+        return DatasetVisibility()  # what anyone sees: released public entries
     if actor.is_system or actor.role is Role.ADMIN:
         return DatasetVisibility(everything=True)
-    if not actor.is_authenticated or actor.role not in STATE_STAFF:
-        return DatasetVisibility()
+    granted = frozenset(g.resource_id for g in grants if g.resource_type == DATASET)
+    if actor.role not in STATE_STAFF:
+        return DatasetVisibility(granted_ids=granted)
     return DatasetVisibility(
         released_classifications=frozenset(
             {Classification.PUBLIC, Classification.INTERNAL, Classification.CONFIDENTIAL}
         ),
         agency_id=actor.agency_id,
         agency_unreleased=actor.role in AGENCY_KEEPERS,
+        granted_ids=granted,
     )
 
 
@@ -373,16 +405,17 @@ def authorize(
     actor: Actor,
     action: Action,
     resource: Resource | None = None,
-    grants: tuple[Grant, ...] = (),
+    grants: tuple[Grant, ...] | None = None,
 ) -> None:
     """Raise unless allowed; audit refusals and every allowed read of non-public data.
 
     A dataset read that is not public is also decided with the actor's live grants, read here
-    so that a grant's end date holds on every path at once.
+    (unless the caller passes the ones it read) so that a grant's end date holds on every path
+    at once.
     """
     if (
         action in (Action.READ_DATASET, Action.READ_METADATA)
-        and not grants
+        and grants is None
         and resource is not None
         and not resource.is_public
         and actor.user_id is not None
@@ -390,7 +423,7 @@ def authorize(
         from statedata.identity.grants import live_grants  # the table imports this module
 
         grants = live_grants(session, actor)
-    decision = decide(actor, action, resource, grants)
+    decision = decide(actor, action, resource, grants or ())
     resource_type = resource.type if resource else ""
     resource_id = resource.id if resource else ""
     if not decision.allowed:

@@ -11,8 +11,9 @@ while scoring 30 times fewer pairs than names or places alone would.
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
+
+from statedata.storage import duck
 
 BIRTH_YEAR = "birth_year"
 
@@ -58,7 +59,7 @@ def chosen_keys(records: pa.Table, attributes: list[str]) -> list[tuple[str, ...
     chosen = set(attributes)
     keys = [key for key in BLOCKING_KEYS if needs(key) <= chosen]
     budget = LOOSE_PAIRS_PER_RECORD * max(records.num_rows, 1)
-    connection = duckdb.connect()
+    connection = duck.connect()
     connection.register("records", records)
     for key in LOOSE_KEYS:
         if not needs(key) <= chosen:

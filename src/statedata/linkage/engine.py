@@ -15,7 +15,6 @@ import uuid
 from functools import cache
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException  # not re-exported by splink
@@ -24,6 +23,7 @@ from statedata.core.errors import InvalidInput
 from statedata.linkage.backend import DUCKDB, Backend
 from statedata.linkage.blocking import chosen_keys
 from statedata.linkage.model import default_settings, deterministic_rules, training_rules
+from statedata.storage import duck
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _name(role: str) -> str:
 
 def _api(backend: Backend) -> Any:
     if backend.name == "duckdb":
-        return DuckDBAPI()
+        return DuckDBAPI(connection=duck.connect())
     if backend.name == "spark":
         from splink.backends.spark import SparkAPI
 
@@ -209,7 +209,7 @@ def _arrow(predictions: Any) -> pa.Table:
 
 
 def _pairs(predictions: Any) -> pa.Table:
-    relation = duckdb.from_arrow(_arrow(predictions))
+    relation = duck.connect().from_arrow(_arrow(predictions))
     gammas = [c for c in relation.columns if c.startswith("gamma_")]
     ordered = (
         "least(unique_id_l, unique_id_r) AS unique_id_l, "

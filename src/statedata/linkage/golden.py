@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from statedata.core.config import Settings
 from statedata.core.errors import InvalidInput
 from statedata.linkage.attributes import ATTRIBUTES
 
@@ -78,6 +79,11 @@ def rules_from(configured: Mapping[str, str]) -> dict[str, str]:
             )
         rules[attribute] = rule
     return rules
+
+
+def check_survivorship(settings: Settings) -> None:
+    """The configured survivorship rules name attributes and rules that exist."""
+    rules_from(settings.linkage_survivorship)
 
 
 def golden_record(

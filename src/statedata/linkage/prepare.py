@@ -26,6 +26,8 @@ from statedata.standards.names import nickname_group
 from statedata.standards.phone import standardize_phone
 from statedata.standards.ssn import standardize_ssn
 from statedata.standards.towns import standardize_town
+from statedata.storage import duck
+from statedata.storage.quoting import quoted
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 _SUFFIXES = frozenset({"JR", "SR", "II", "III", "IV", "V"})
@@ -148,7 +150,7 @@ def open_csv(path: Path) -> duckdb.DuckDBPyRelation:
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file.")
     try:
-        return duckdb.read_csv(str(path), header=True, all_varchar=True)
+        return duck.reader_connection().read_csv(str(path), header=True, all_varchar=True)
     except duckdb.Error as exc:
         raise InvalidInput(f"{path}: not a readable CSV file ({exc}).") from exc
 
@@ -171,8 +173,8 @@ def read_source(source: Source, id_column: str, mapping: Mapping) -> RawSource:
         )
     absent = set(mapping.absent_in(available, str(source.path)))
     present = [a for a in mapping.columns if a not in absent]
-    selected = [_quoted(id_column)] + [
-        "concat_ws(' ', " + ", ".join(_quoted(c) for c in mapping.columns[a]) + ")" for a in present
+    selected = [quoted(id_column)] + [
+        "concat_ws(' ', " + ", ".join(quoted(c) for c in mapping.columns[a]) + ")" for a in present
     ]
     rows = relation.select(", ".join(selected)).fetchall()
     ids = [r[0] for r in rows]
@@ -188,10 +190,6 @@ def read_source(source: Source, id_column: str, mapping: Mapping) -> RawSource:
     for index, attribute in enumerate(present, start=1):
         values[attribute] = [r[index] or None for r in rows]
     return RawSource(ids, values)
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def prepared_records(

@@ -26,6 +26,7 @@ from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.blocking import BIRTH_YEAR
 from statedata.linkage.models import LinkageModel, LinkageRun, PersonRecord
 from statedata.linkage.prepare import RawSource, standardized_records, with_comparison_columns
+from statedata.storage import duck
 
 MAX_CANDIDATES = 2000  # records scored per request; a name as common as JOHN SMITH stays bounded
 QUERY, CANDIDATES = "statedata_query", "statedata_candidates"
@@ -58,9 +59,7 @@ def _column(part: str) -> Any:
 
 def _small_queries() -> duckdb.DuckDBPyConnection:
     # A request scores a few rows: one thread plans and runs that faster than several.
-    connection = duckdb.connect()
-    connection.execute("SET threads = 1")
-    return connection
+    return duck.connect(threads=1)
 
 
 @dataclass(frozen=True)

@@ -17,23 +17,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog.datasets import find_dataset, get_dataset, get_dataset_for_edit, resource_of
 from statedata.catalog.models import Dataset
-from statedata.catalog.versions import get_version, job_actor
+from statedata.catalog.versions import job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import Conflict, InvalidInput, NotFound
-from statedata.core.jobs import Job, JobContext, create_job, job_kind, periodic
+from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor
+from statedata.identity.jobs import create_job
 from statedata.identity.policy import Action, Resource, authorize
 from statedata.linkage import index
 from statedata.linkage.attributes import ATTRIBUTES, Mapping, parse_mapping
 from statedata.linkage.backend import Backend
 from statedata.linkage.models import LinkageRun, LinkageSource, PersonRecord
-from statedata.query.engine import engine_for
-from statedata.query.soql import quoted
+from statedata.query.reading import Use, fetch_rows, open_reading
+from statedata.storage.quoting import quoted
 
 LOAD_JOB = "linkage.load"
 SOURCES = Resource("person_index", "sources")
+INDEX_ACTOR = Actor.system("person index")
 
 
 def _mapping_of(source: LinkageSource) -> Mapping:
@@ -275,16 +277,17 @@ def start_load(session: Session, *, actor: Actor, refs: list[str] | None = None)
 
 
 def read_records(
-    settings: Settings, dataset: Dataset, store_version: int, source: LinkageSource
-) -> list[index.IncomingRecord]:
-    """The version's rows as person records: the id and each attribute's columns as text."""
+    session: Session, settings: Settings, dataset: Dataset, source: LinkageSource
+) -> tuple[int, list[index.IncomingRecord]]:
+    """The current version's number and its rows as person records: the id and each
+    attribute's columns as text, read by the person index (audited like any read)."""
     mapping = _mapping_of(source)
     wanted = [source.id_column, *sorted({c for cols in mapping.columns.values() for c in cols})]
-    engine = engine_for(settings)
-    relation = engine.relation(dataset.public_id, store_version)
+    reading = open_reading(
+        session, actor=INDEX_ACTOR, settings=settings, ref=dataset.public_id, use=Use.INTERNAL
+    )
     listed = ", ".join(f"CAST({quoted(c)} AS VARCHAR)" for c in wanted)
-    with engine.job_cursor(relation) as cursor:
-        rows = cursor.execute(f"SELECT {listed} FROM {relation.name}").fetchall()  # noqa: S608
+    rows = fetch_rows(reading, f"SELECT {listed} FROM {reading.relation.name}")  # noqa: S608
     position = {c: n for n, c in enumerate(wanted)}
     records = []
     for number, row in enumerate(rows, start=1):
@@ -300,10 +303,9 @@ def read_records(
             text = " ".join(p.strip() for p in parts if p and p.strip())
             raw[attribute] = text or None
         records.append(index.IncomingRecord(str(record_id).strip(), raw))
-    return records
+    return reading.version.number, records
 
 
-@job_kind(LOAD_JOB)
 def load_job(context: JobContext) -> dict[str, Any]:
     """Read each source's current version and load it into the index, with progress."""
     refs: list[str] = list(context.params["sources"])
@@ -320,12 +322,12 @@ def load_job(context: JobContext) -> dict[str, Any]:
             )
             if source is None:
                 raise NotFound(f"dataset {ref} is no longer a source of the person index.")
-            version = get_version(session, dataset=dataset, number=None)
-            context.progress(done, steps, f"reading {dataset.title} (version {version.number})")
-            records = read_records(context.settings, dataset, version.store_version, source)
+            context.progress(done, steps, f"reading {dataset.title}")
+            number, records = read_records(session, context.settings, dataset, source)
             batches[source.name] = records
-            versions[source.name] = version.number
-            context.log(f"{source.name}: {len(records):,} records in version {version.number}")
+            versions[source.name] = number
+        # After the read's audit row is committed: on SQLite the log's own write would wait on it.
+        context.log(f"{source.name}: {len(records):,} records in version {number}")
         done += 1
 
     def say(message: str) -> None:
@@ -370,7 +372,6 @@ def load_job(context: JobContext) -> dict[str, Any]:
     return summary
 
 
-@periodic("linkage.load_changed_sources", every_minutes=5)
 def enqueue_changed_sources(
     settings: Settings, factory: sessionmaker[Session], enqueue: Callable[[int], None]
 ) -> None:

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from statedata.core.migrate import include_name
-from statedata.core.models import metadata
+from statedata.tables import metadata
 
 config = context.config
 

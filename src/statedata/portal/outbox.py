@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from statedata.core.config import Settings
-from statedata.core.outbox import OutboxStatus, list_outbox, outbox_counts
+from statedata.core.outbox import OutboxStatus
+from statedata.portal.messages import list_outbox, outbox_counts
 from statedata.web.deps import CurrentActor, DbSession
 from statedata.web.templating import render
 

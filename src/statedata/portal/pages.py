@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from statedata import __version__
 from statedata.core import jobs
 from statedata.core.instance import is_demo
+from statedata.identity import jobs as job_access
 from statedata.identity.models import Agency
 from statedata.web.deps import CurrentActor, DbSession
 from statedata.web.templating import render
@@ -71,7 +72,7 @@ def health(session: DbSession) -> dict[str, str]:
 @api.get("/jobs", response_model=list[JobOut])
 def list_jobs(session: DbSession, actor: CurrentActor) -> list[jobs.Job]:
     """Background jobs you started (all of them for admins), newest first."""
-    return jobs.list_jobs(session, actor=actor)
+    return job_access.list_jobs(session, actor=actor)
 
 
 @api.get("/jobs/{job_id}", response_model=JobOut)
@@ -81,7 +82,7 @@ def read_job(
     actor: CurrentActor,
 ) -> jobs.Job:
     """One job with its progress and log."""
-    return jobs.get_job(session, actor=actor, job_id=job_id)
+    return job_access.get_job(session, actor=actor, job_id=job_id)
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -104,7 +105,7 @@ def jobs_page(
     return render(
         request,
         "jobs.html",
-        {"jobs": jobs.list_jobs(session, actor=actor)},
+        {"jobs": job_access.list_jobs(session, actor=actor)},
         title="Jobs",
         json_url="/api/v1/jobs",
     )
@@ -117,7 +118,7 @@ def job_page(
     session: DbSession,
     actor: CurrentActor,
 ) -> Response:
-    job = jobs.get_job(session, actor=actor, job_id=job_id)
+    job = job_access.get_job(session, actor=actor, job_id=job_id)
     return render(
         request, "job.html", {"job": job}, title=f"Job {job.id}", json_url=f"/api/v1/jobs/{job.id}"
     )

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.core.errors import InvalidInput
-from statedata.query.service import QueryTarget
+from statedata.query.reading import Reading
 
 Kind = Literal["suppressed_counts", "suppressed_rates", "dp_counts", "dp_sums", "dp_means"]
 Bin = Literal["year", "quarter", "month", "county", "region"]
@@ -81,7 +81,7 @@ class ReleaseIn(BaseModel):
     )
 
 
-def check_spec(target: QueryTarget, body: ReleaseIn) -> None:
+def check_spec(target: Reading, body: ReleaseIn) -> None:
     """Refuse, naming the part, what cannot be counted from the source as asked."""
     types = {c.name: c.type.upper() for c in target.columns}
     named = ", ".join(types)

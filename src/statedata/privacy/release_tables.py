@@ -25,9 +25,11 @@ from statedata.privacy.suppression import (
     suppress,
     suppress_statistic,
 )
-from statedata.query.service import QueryTarget, run_statement
-from statedata.query.soql import SoqlRequest, compile_soql, quoted
+from statedata.query.reading import Reading
+from statedata.query.rows import run_statement
+from statedata.query.soql import SoqlRequest, compile_soql
 from statedata.standards.towns import county_of, load_towns
+from statedata.storage.quoting import quoted
 
 
 def _dimension_sql(dimension: Dimension) -> str:
@@ -66,7 +68,7 @@ def _domain(dimension: Dimension | None) -> list[str] | None:
 Groups = dict[tuple[str, str], list[float]]
 
 
-def grouped(target: QueryTarget, body: ReleaseIn) -> Groups:
+def grouped(target: Reading, body: ReleaseIn) -> Groups:
     """Counts (and clamped totals) by the two dimensions, from the source's current version."""
     compiled = compile_soql(SoqlRequest(where=body.where), target.columns, masked=target.masked)
     row_sql = _dimension_sql(body.rows)

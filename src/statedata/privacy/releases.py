@@ -42,8 +42,9 @@ from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import NotFound, StatedataError
-from statedata.core.jobs import JobContext, create_job, job_kind
+from statedata.core.jobs import JobContext
 from statedata.identity.actor import Actor, Role
+from statedata.identity.jobs import create_job
 from statedata.identity.policy import Action, decide
 from statedata.privacy.budgets import kept_dataset, privacy_row, spent
 from statedata.privacy.models import DatasetPrivacy, Release
@@ -53,7 +54,7 @@ from statedata.privacy.suppression import (
     DEFAULT_THRESHOLD,
     MIN_DENOMINATOR,
 )
-from statedata.query.service import open_target
+from statedata.query.reading import Use, open_reading
 
 RELEASE_JOB = "privacy.release"
 
@@ -119,7 +120,9 @@ def start_release(
     """Compute and protect the table, charge a private one to the budget, and record the job
     that publishes it (the caller enqueues the job)."""
     dataset = kept_dataset(session, actor=actor, ref=body.dataset)
-    target = open_target(session, actor=actor, settings=settings, ref=dataset.public_id)
+    target = open_reading(
+        session, actor=actor, settings=settings, ref=dataset.public_id, use=Use.INTERNAL
+    )
     check_spec(target, body)
     groups = grouped(target, body)
     threshold: int | None = None
@@ -209,7 +212,6 @@ def _column_notes(release: Release, rows: list[dict[str, Any]]) -> list[dict[str
     ]
 
 
-@job_kind(RELEASE_JOB)
 def release_job(context: JobContext) -> dict[str, Any]:
     """Load a release's table as a public dataset and submit it for review."""
     try:

@@ -16,7 +16,8 @@ import duckdb
 from statedata.core.errors import InvalidInput
 from statedata.quality.rules import CheckContext, Rule, parse_rules
 from statedata.quality.runner import CheckReport, check_relation_columns, run_checks
-from statedata.query.soql import string_literal
+from statedata.storage import duck
+from statedata.storage.quoting import string_literal
 from statedata.storage.readers import detect_format
 from statedata.storage.schema import Column
 
@@ -73,10 +74,7 @@ def check_file(path: Path, rules: list[Rule], *, today: date | None = None) -> C
         raise InvalidInput(f"file: {path.name} is {fmt}; a check reads {', '.join(READABLE)}.")
     if not path.is_file():
         raise InvalidInput(f"file: {path} does not exist.")
-    connection = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
+    connection = duck.connect()
     try:
         if fmt == "parquet":
             source = f"read_parquet({string_literal(str(path))})"

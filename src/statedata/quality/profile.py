@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from statedata.catalog.dictionary import frictionless_type
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column
 
 TOP_VALUES = 5

@@ -24,7 +24,7 @@ from statedata.quality.models import VersionReport
 from statedata.quality.profile import finish, first_pass
 from statedata.quality.rules import CheckContext, PreviousVersion, Rule
 from statedata.quality.runner import CheckReport, merged_report, run_checks
-from statedata.query.engine import Relation, engine_for
+from statedata.storage.duck import Relation, engine_for
 from statedata.storage.schema import Column
 
 

@@ -59,15 +59,18 @@ def read_version_quality(
 
 
 @router.get("/datasets/{ref}/profile")
-def read_profile(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
+def read_profile(
+    ref: Ref, request: Request, session: DbSession, actor: CurrentActor
+) -> dict[str, Any]:
     """The published version's column profiles: nulls, distinct values, range, mean, top values
-    and histogram of every column."""
-    return service.version_profile(session, actor=actor, ref=ref)
+    and histogram of every column (masked columns: only their name and type)."""
+    return service.version_profile(session, actor=actor, settings=get_settings(request), ref=ref)
 
 
 @router.get("/datasets/{ref}/versions/{number}/profile")
 def read_version_profile(
-    ref: Ref, number: int, session: DbSession, actor: CurrentActor
+    ref: Ref, number: int, request: Request, session: DbSession, actor: CurrentActor
 ) -> dict[str, Any]:
     """One version's column profiles."""
-    return service.version_profile(session, actor=actor, ref=ref, number=number)
+    settings = get_settings(request)
+    return service.version_profile(session, actor=actor, settings=settings, ref=ref, number=number)

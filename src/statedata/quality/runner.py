@@ -17,7 +17,7 @@ import duckdb
 from statedata.core.errors import InvalidInput
 from statedata.quality.rules import CheckContext, Fragment, Rule
 from statedata.quality.score import quality_score
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 
 SAMPLE_ROWS = 20
 ROW = "__statedata_check_row"

@@ -22,7 +22,7 @@ from statedata.catalog.datasets import (
     resource_of,
 )
 from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.versions import get_version, readable_version
+from statedata.catalog.versions import get_version
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.errors import NotFound
@@ -39,6 +39,7 @@ from statedata.quality.reports import (
 )
 from statedata.quality.rules import parse_rules, rule_types
 from statedata.quality.trend import TrendPoint
+from statedata.query.reading import Reading, Use, open_reading
 from statedata.storage.schema import Column
 
 
@@ -121,6 +122,17 @@ def recheck_current(
     return saved
 
 
+def shown_profile(profile: list[dict[str, Any]], masked: frozenset[str]) -> list[dict[str, Any]]:
+    """Column profiles as a reader sees them: a masked column keeps its name and type, and
+    nothing computed from its values (not even how many are empty or distinct)."""
+    return [
+        {"name": p["name"], "type": p.get("type"), "rows": p.get("rows"), "masked": True}
+        if p["name"] in masked
+        else p
+        for p in profile
+    ]
+
+
 @dataclass(frozen=True)
 class DatasetQuality:
     """A dataset's quality for its page and API."""
@@ -130,14 +142,18 @@ class DatasetQuality:
     held_back: tuple[DatasetVersion, VersionReport] | None  # newest version, blocked
     trend: list[TrendPoint]
     may_see_samples: bool
-    may_read_rows: bool  # profiles show values (ranges, top values): only to those who may
+    # Profiles show values (ranges, top values): only through a reading of the published version,
+    # which decided (and audited) the read and knows what the reader sees masked.
+    reading: Reading | None = None
 
     @property
     def profile(self) -> list[dict[str, Any]]:
-        """The published version's column profiles, for those who may read its rows."""
-        if not self.may_read_rows or self.current is None:
+        """The published version's column profiles, as the reading's reader may see them."""
+        if self.reading is None or self.current is None:
             return []
-        return list(self.current.profile or [])
+        if self.reading.version.number != self.dataset.current_version:
+            return []
+        return shown_profile(list(self.current.profile or []), self.reading.masked)
 
     def as_dict(self) -> dict[str, Any]:
         samples = self.may_see_samples
@@ -166,8 +182,11 @@ def quality_of(session: Session, *, actor: Actor, ref: str) -> DatasetQuality:
     return dataset_quality(session, actor=actor, dataset=get_dataset(session, actor=actor, ref=ref))
 
 
-def dataset_quality(session: Session, *, actor: Actor, dataset: Dataset) -> DatasetQuality:
-    """:func:`quality_of` for a dataset the caller has already looked up as ``actor``."""
+def dataset_quality(
+    session: Session, *, actor: Actor, dataset: Dataset, reading: Reading | None = None
+) -> DatasetQuality:
+    """:func:`quality_of` for a dataset the caller has already looked up as ``actor``; with the
+    ``reading`` of its published version, its profiles too."""
     rows = session.execute(
         select(DatasetVersion, VersionReport)
         .join(VersionReport, VersionReport.version_id == DatasetVersion.id, isouter=True)
@@ -198,7 +217,7 @@ def dataset_quality(session: Session, *, actor: Actor, dataset: Dataset) -> Data
         held_back=held_back,
         trend=trend,
         may_see_samples=may(actor, Action.EDIT_DATASET, dataset),
-        may_read_rows=may(actor, Action.READ_DATASET, dataset),
+        reading=reading,
     )
 
 
@@ -216,13 +235,15 @@ def version_quality(session: Session, *, actor: Actor, ref: str, number: int) ->
 
 
 def version_profile(
-    session: Session, *, actor: Actor, ref: str, number: int | None = None
+    session: Session, *, actor: Actor, settings: Settings, ref: str, number: int | None = None
 ) -> dict[str, Any]:
     """A version's column profiles (the current version's when ``number`` is None). Profiles
-    show values, so this asks the policy for the rows; a blocked version's only editors see."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
-    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource_of(dataset))
-    version = readable_version(session, actor=actor, dataset=dataset, number=number)
+    show values, so they are read as rows are: through a reading, which decides, audits and
+    masks; a blocked version's only editors see."""
+    reading = open_reading(
+        session, actor=actor, settings=settings, ref=ref, use=Use.API, version=number
+    )
+    dataset, version = reading.dataset, reading.version
     report = report_of(session, version)
     if report is None or not report.profile:
         raise NotFound(
@@ -234,5 +255,6 @@ def version_profile(
         "version": version.number,
         "status": version.status,
         "rows": report.rows,
-        "columns": report.profile,
+        "masked": sorted(reading.masked),
+        "columns": shown_profile(list(report.profile), reading.masked),
     }

@@ -14,7 +14,8 @@ from typing import Any
 
 from statedata.core.errors import BadQuery
 from statedata.query.formats import plain_value
-from statedata.query.service import QueryTarget, RowsRequest, facets, query_rows
+from statedata.query.reading import Reading
+from statedata.query.rows import RowsRequest, facets, query_rows
 from statedata.query.soql import NUMERIC, TEMPORAL, SoqlRequest
 from statedata.query.table_view import TableView, soql_name, soql_text
 
@@ -99,7 +100,7 @@ def x_kind(column_type: str) -> str:
     return "quantitative" if NUMERIC.match(column_type) else "nominal"
 
 
-def build_chart(target: QueryTarget, view: TableView, request: ChartRequest) -> Chart:
+def build_chart(target: Reading, view: TableView, request: ChartRequest) -> Chart:
     """The chart's rows (grouped by x and the group column, over the table's filters) and spec."""
     types = {c.name: c.type for c in target.columns}
     kind = x_kind(types[request.x])

@@ -21,7 +21,7 @@ from statedata.core.errors import BadQuery
 from statedata.identity.actor import Actor
 from statedata.query.charts import AGGREGATES, UNITS, Chart, build_chart, chart_request
 from statedata.query.examples import Example, api_examples
-from statedata.query.service import QueryTarget, open_target
+from statedata.query.reading import Reading, Use, open_reading
 from statedata.query.soql import NUMERIC, TEMPORAL
 from statedata.query.summaries import ColumnSummary, column_summaries
 from statedata.query.table_view import (
@@ -39,7 +39,7 @@ MAP_POINTS = 2_000
 
 @dataclass
 class Exploration:
-    target: QueryTarget
+    target: Reading
     path: str
     view: TableView = field(default_factory=TableView)
     table: TablePage | None = None
@@ -78,7 +78,7 @@ class Exploration:
         return any(c.type in TEMPORAL for c in self.columns)
 
 
-def _map_url(target: QueryTarget, view: TableView) -> str:
+def _map_url(target: Reading, view: TableView) -> str:
     if target.geo is None:
         return ""
     params = {k: v for k, v in view.api_params().items() if k != "$order"}
@@ -95,7 +95,9 @@ def exploration(
     base_url: str,
 ) -> Exploration:
     """The explorer for the current version; reading it is authorized (and audited) like the API."""
-    target = open_target(session, actor=actor, settings=settings, ref=dataset.public_id)
+    target = open_reading(
+        session, actor=actor, settings=settings, ref=dataset.public_id, use=Use.PAGE
+    )
     given = list(pairs)
     found = Exploration(target=target, path=f"/datasets/{dataset.public_id}")
     types = {c.name: c.type for c in target.columns}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from statedata.core.errors import BadQuery
-from statedata.query.service import RowsRequest
+from statedata.query.rows import RowsRequest
 from statedata.query.soql import SoqlRequest
 
 SOQL_CLAUSES = ("$select", "$where", "$order", "$group", "$having", "$q")

@@ -20,14 +20,13 @@ from statedata.core.errors import BadQuery
 from statedata.identity.actor import Actor
 from statedata.query import formats
 from statedata.query.params import RESERVED, integer, rows_request, version_param
-from statedata.query.service import (
+from statedata.query.reading import Reading, Use, open_reading
+from statedata.query.rows import (
     FACET_LIMIT,
-    QueryTarget,
     RowsPage,
     RowsRequest,
     export_rows,
     facets,
-    open_target,
     query_rows,
 )
 from statedata.query.usage import usage_summary
@@ -39,19 +38,14 @@ Ref = Annotated[str, "a dataset's public id (abcd-1234) or slug"]
 EXPORT_KINDS = ("csv", "json", "geojson", "parquet")
 
 
-def count_use(request: Request, dataset_id: int, kind: str) -> None:
-    """Count one use of a dataset for the usage measures (kept in memory, saved in batches)."""
-    request.app.state.usage.add(dataset_id, kind)
-
-
-def etag_for(target: QueryTarget, request: Request, kind: str) -> str:
+def etag_for(target: Reading, request: Request, kind: str) -> str:
     """A tag for this answer: the version, what is masked for the actor, the query and format."""
     query = sorted((k, v) for k, v in request.query_params.multi_items())
     digest = hashlib.sha256(f"{target.etag_base}|{kind}|{query}".encode()).hexdigest()[:20]
     return f'"{digest}"'
 
 
-def not_modified(target: QueryTarget, request: Request, etag: str) -> Response | None:
+def not_modified(target: Reading, request: Request, etag: str) -> Response | None:
     """A 304 when the client already holds this answer."""
     headers = cache_headers(target, etag)
     wanted = request.headers.get("if-none-match")
@@ -69,7 +63,7 @@ def not_modified(target: QueryTarget, request: Request, etag: str) -> Response |
     return None
 
 
-def cache_headers(target: QueryTarget, etag: str) -> dict[str, str]:
+def cache_headers(target: Reading, etag: str) -> dict[str, str]:
     private = target.dataset.classification != "public" or bool(target.masked)
     return {
         "ETag": etag,
@@ -79,21 +73,22 @@ def cache_headers(target: QueryTarget, etag: str) -> dict[str, str]:
 
 
 def open_tagged(
-    request: Request, session: Session, actor: Actor, ref: str, kind: str
-) -> tuple[QueryTarget, str, Response | None]:
+    request: Request, session: Session, actor: Actor, ref: str, kind: str, use: Use = Use.API
+) -> tuple[Reading, str, Response | None]:
     """The version the request reads, its answer's ETag, and a 304 if the client holds it."""
-    target = open_target(
+    target = open_reading(
         session,
         actor=actor,
         settings=get_settings(request),
         ref=ref,
+        use=use,
         version=version_param(request.query_params.get("version")),
     )
     etag = etag_for(target, request, kind)
     return target, etag, not_modified(target, request, etag)
 
 
-def page_out(target: QueryTarget, page: RowsPage, request: Request) -> dict[str, Any]:
+def page_out(target: Reading, page: RowsPage, request: Request) -> dict[str, Any]:
     next_link = None
     if page.next_cursor:
         kept = [
@@ -122,13 +117,12 @@ def read_rows(ref: Ref, request: Request, session: DbSession, actor: CurrentActo
     if unchanged is not None:
         return unchanged
     page = query_rows(target, rows_request(request.query_params.multi_items()))
-    count_use(request, target.dataset.id, "api")
     body = formats.json_bytes(page_out(target, page, request))
     return Response(body, media_type="application/json", headers=cache_headers(target, etag))
 
 
 def stream_response(
-    target: QueryTarget, parsed: RowsRequest, kind: str, etag: str
+    target: Reading, parsed: RowsRequest, kind: str, etag: str
 ) -> StreamingResponse:
     """The whole result of the request's SoQL (or its ``$limit`` rows) as a file."""
     if kind == "geojson" and target.geo is None:
@@ -149,10 +143,9 @@ def export(
     """The rows a SoQL query selects, as a streamed csv, json, geojson or parquet file."""
     if kind not in EXPORT_KINDS:
         raise BadQuery(f"format: {kind!r} is not offered; use {', '.join(EXPORT_KINDS)}.")
-    target, etag, unchanged = open_tagged(request, session, actor, ref, kind)
+    target, etag, unchanged = open_tagged(request, session, actor, ref, kind, Use.DOWNLOAD)
     if unchanged is not None:
         return unchanged
-    count_use(request, target.dataset.id, "download")
     parsed = rows_request(request.query_params.multi_items(), include_total=False)
     return stream_response(target, parsed, kind, etag)
 
@@ -174,7 +167,6 @@ def read_facets(
     assert limit is not None
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in RESERVED]
     found = facets(target, names, rows_request(pairs).soql, limit)
-    count_use(request, target.dataset.id, "api")
     body = {"dataset": target.dataset.public_id, "version": target.version.number, **found}
     return Response(
         formats.json_bytes(body), media_type="application/json", headers=cache_headers(target, etag)

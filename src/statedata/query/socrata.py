@@ -22,13 +22,13 @@ from statedata.core.errors import BadQuery, NotFound
 from statedata.identity.actor import Actor
 from statedata.query import formats
 from statedata.query.params import integer, rows_request
+from statedata.query.reading import Use
 from statedata.query.router import (
     cache_headers,
-    count_use,
     open_tagged,
     stream_response,
 )
-from statedata.query.service import DEFAULT_LIMIT, query_rows
+from statedata.query.rows import DEFAULT_LIMIT, query_rows
 from statedata.storage.schema import Column
 from statedata.web.deps import CurrentActor, DbSession
 from statedata.web.ratelimit import RateLimited
@@ -65,11 +65,10 @@ def resource(
         raise BadQuery(f"format: {kind!r} is not offered here; use {', '.join(SODA_KINDS)}.")
     if "$query" in request.query_params:
         raise BadQuery("$query: send the clauses as $select, $where, $order, $group, $having.")
-    target, etag, unchanged = open_tagged(request, session, actor, ref, f"soda.{kind}")
+    target, etag, unchanged = open_tagged(request, session, actor, ref, f"soda.{kind}", Use.API)
     if unchanged is not None:
         return unchanged
     parsed = rows_request(request.query_params.multi_items(), include_total=False)
-    count_use(request, target.dataset.id, "api")
     if kind == "json":
         page = query_rows(target, parsed)
         rows = [

@@ -20,9 +20,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from statedata.core.errors import BadQuery
+from statedata.core.errors import BadQuery, StatedataError
 from statedata.query.geo import GeoColumns, within_circle_sql
-from statedata.storage.readers import COLUMN_TYPE
+from statedata.storage.duck import sql_type
+from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column
 
 MAX_CLAUSE_CHARS = 4_000
@@ -72,17 +73,6 @@ ARGUMENTS: dict[type[exp.Expr], frozenset[str]] = {
 }
 
 
-def quoted(name: str) -> str:
-    """An identifier DuckDB reads as exactly ``name``."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def string_literal(text: str) -> str:
-    """A string literal DuckDB reads as exactly ``text`` (for the few places, such as file
-    paths in a view, where a parameter cannot be bound)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 @dataclass
 class SoqlRequest:
     """The SoQL parameters of one request, as sent."""
@@ -124,7 +114,7 @@ class CompiledQuery:
         return [name for _, name in self.select]
 
 
-def literal_value(literal: str, column_type: str, report: Callable[[str], BadQuery]) -> Any:
+def literal_value(literal: str, column_type: str, report: Callable[[str], StatedataError]) -> Any:
     """A string literal as the Python value of a column's type, so a bad date or number is named."""
     try:
         if column_type.startswith(TEMPORAL[1]):
@@ -526,7 +516,7 @@ def compile_soql(
     else:
         # Every column in its place; a masked one as a typed null, so no value leaves.
         select = [
-            (f"CAST(NULL AS {_sql_type(c)})" if c.name in masked else quoted(c.name), c.name)
+            (f"CAST(NULL AS {sql_type(c.type)})" if c.name in masked else quoted(c.name), c.name)
             for c in columns
         ]
         select_nodes = {c.name: exp.column(c.name) for c in columns if c.name not in masked}
@@ -583,11 +573,6 @@ def compile_soql(
         order_params=ordering.params,
         aggregated=aggregated,
     )
-
-
-def _sql_type(column: Column) -> str:
-    """The column's type if it is one DuckDB spells as we store it, else text."""
-    return column.type if COLUMN_TYPE.match(column.type) else "VARCHAR"
 
 
 def _equality(emitter: _Emitter, name: str, value: str) -> str:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statedata.query.formats import plain_value
-from statedata.query.service import QueryTarget, facets, run_statement
-from statedata.query.soql import NUMERIC, SoqlRequest, quoted
+from statedata.query.reading import Reading
+from statedata.query.rows import facets, run_statement
+from statedata.query.soql import NUMERIC, SoqlRequest
+from statedata.storage.quoting import quoted
 
 TOP_VALUES = 5
 SUMMARY_CACHE_SIZE = 128
@@ -39,7 +41,7 @@ _summaries: OrderedDict[tuple[int, str], list[ColumnSummary]] = OrderedDict()
 _summaries_lock = threading.Lock()
 
 
-def column_summaries(target: QueryTarget) -> list[ColumnSummary]:
+def column_summaries(target: Reading) -> list[ColumnSummary]:
     """Non-null and distinct counts, range and mean of every column, and the commonest values of
     text and true/false columns: two scans, kept per version (versions never change)."""
     key = (id(target.engine), target.etag_base)

@@ -1,7 +1,7 @@
 """The dataset page's table: rows filtered, searched, sorted and paged by plain query-string
 parameters, so its links and forms work without JavaScript.
 
-Everything is translated into SoQL and run by :mod:`statedata.query.service`, so the page obeys the
+Everything is translated into SoQL and run by :mod:`statedata.query.rows`, so the page obeys the
 same allow-list, masking, time limit and row cap as the API, and the API examples on the page are
 the very query the table shows.
 """
@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from statedata.core.errors import BadQuery
-from statedata.query.service import QueryTarget, RowsPage, RowsRequest, query_rows
+from statedata.query.reading import Reading
+from statedata.query.rows import RowsPage, RowsRequest, query_rows
 from statedata.query.soql import SoqlRequest, literal_value
 
 # The operators a filter row offers, with the words the page shows for them.
@@ -215,7 +216,7 @@ class TablePage:
         return self.first_row + len(self.page.rows) - 1 if self.page.rows else 0
 
 
-def table_page(target: QueryTarget, view: TableView) -> TablePage:
+def table_page(target: Reading, view: TableView) -> TablePage:
     """The rows of one page of the view, with the number of pages."""
     request = RowsRequest(soql=view.soql(), limit=view.size, offset=(view.page - 1) * view.size)
     page = query_rows(target, request)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.query.models import DatasetUsage
 
@@ -81,6 +82,36 @@ class UsageCounter:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
+
+
+_counters: dict[tuple[str, str], UsageCounter] = {}
+_counters_lock = threading.Lock()
+
+
+def _instance(settings: Settings) -> tuple[str, str]:
+    return (str(settings.home), settings.resolved_database_url)
+
+
+def register_counter(settings: Settings, counter: UsageCounter) -> UsageCounter:
+    """Make ``counter`` the one the instance's reads count into (the web app's, while it runs)."""
+    with _counters_lock:
+        _counters[_instance(settings)] = counter
+    return counter
+
+
+def unregister_counter(settings: Settings, counter: UsageCounter) -> None:
+    with _counters_lock:
+        if _counters.get(_instance(settings)) is counter:
+            del _counters[_instance(settings)]
+
+
+def count_use(settings: Settings, dataset_id: int, kind: str) -> None:
+    """Count one use of a dataset in the instance's counter; a process without one (a command,
+    a worker) serves no readers, so there is nothing to count."""
+    with _counters_lock:
+        counter = _counters.get(_instance(settings))
+    if counter is not None:
+        counter.add(dataset_id, kind)
 
 
 def _add_count(session: Session, dataset_id: int, day: date, kind: str, count: int) -> None:

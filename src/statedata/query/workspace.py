@@ -29,16 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlglot import exp
 
-from statedata.catalog.datasets import resource_of, visible_to
-from statedata.catalog.models import Dataset
 from statedata.catalog.versions import current_columns
 from statedata.core.config import Settings
 from statedata.core.errors import BadQuery, InvalidInput, NotFound
 from statedata.identity.actor import Actor
-from statedata.identity.policy import Action, authorize, decide, masked_columns
-from statedata.query.engine import engine_for
+from statedata.identity.policy import Action, authorize
 from statedata.query.models import SavedQuery
-from statedata.query.service import open_target, pii_columns
+from statedata.query.reading import Use, masked_for, open_reading, readable_datasets
+from statedata.storage.duck import engine_for
 from statedata.storage.lake import csv_stream
 from statedata.storage.schema import Column, columns_of
 
@@ -61,22 +59,13 @@ class WorkspaceTable:
     masked: list[str]
 
 
-def _readable(session: Session, actor: Actor) -> list[Dataset]:
-    candidates = session.scalars(
-        select(Dataset)
-        .where(visible_to(actor), Dataset.current_version.is_not(None))
-        .order_by(Dataset.slug)
-    )
-    return [d for d in candidates if decide(actor, Action.READ_DATASET, resource_of(d)).allowed]
-
-
 def workspace_tables(session: Session, *, actor: Actor) -> list[WorkspaceTable]:
     """The datasets the actor may read rows of, as the workspace names them (a list, not a read)."""
     authorize(session, actor=actor, action=Action.USE_SQL_WORKSPACE)
     found = []
-    for dataset in _readable(session, actor):
+    for dataset in readable_datasets(session, actor=actor):
         columns = current_columns(dataset)
-        masked = masked_columns(actor, resource_of(dataset), pii_columns(dataset))
+        masked = masked_for(session, actor, dataset)
         found.append(
             WorkspaceTable(
                 name=table_name(dataset.slug),
@@ -134,23 +123,6 @@ def _named_tables(text: str) -> set[str] | None:
     return {t.name.lower() for tree in trees if tree is not None for t in tree.find_all(exp.Table)}
 
 
-def _sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(
-        ":memory:",
-        config={
-            "enable_external_access": False,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            "allow_community_extensions": False,
-            # No scans of Python variables by name: the caller's frames hold unmasked datasets.
-            "python_enable_replacements": False,
-            "threads": settings.query_threads,
-            "memory_limit": settings.query_memory_limit,
-            "lock_configuration": True,
-        },
-    )
-
-
 def _message(exc: duckdb.Error) -> str:
     return str(exc).strip()
 
@@ -180,22 +152,20 @@ def run_sql(
     if not 1 <= cap <= settings.query_max_rows:
         raise BadQuery(f"limit: {cap} must be between 1 and {settings.query_max_rows:,}.")
     engine = engine_for(settings)
-    database = _sandbox(settings)
+    database = engine.sandbox()
     try:
         _only_select(database, text)
         named = _named_tables(text)
         used: list[str] = []
-        for dataset in _readable(session, actor):
+        for dataset in readable_datasets(session, actor=actor):
             name = table_name(dataset.slug)
             if named is not None and name.lower() not in named:
                 continue
             # Authorized (and audited when not public) as a read of the rows, like the API.
-            target = open_target(session, actor=actor, settings=settings, ref=dataset.public_id)
-            arrow = engine.arrow_dataset(dataset.public_id, target.version.store_version)
-            if target.masked:
-                kept = [f for f in arrow.schema if f.name not in target.masked]
-                arrow = arrow.replace_schema(pa.schema(kept))
-            database.register(name, arrow)
+            reading = open_reading(
+                session, actor=actor, settings=settings, ref=dataset.public_id, use=Use.API
+            )
+            database.register(name, reading.arrow())
             used.append(name)
         started = time.perf_counter()
         with engine.slot():

@@ -23,24 +23,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.catalog.datasets import RESOURCE_TYPE, create_dataset
 from statedata.catalog.models import Dataset
 from statedata.catalog.table_loads import load_table
-from statedata.catalog.versions import get_version, job_actor
+from statedata.catalog.versions import job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import Conflict, Forbidden, InvalidInput
-from statedata.core.jobs import Job, JobContext, create_job, job_kind, periodic
+from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor, Role
 from statedata.identity.grants import AccessGrant
+from statedata.identity.jobs import create_job
 from statedata.identity.policy import Action, decide
 from statedata.linkage.models import LinkageSource, PersonRecord
 from statedata.privacy.kanonymity import LADDERS, enforce_k
 from statedata.privacy.pseudonyms import new_key, pseudonym
-from statedata.query.engine import engine_for
-from statedata.query.soql import SoqlRequest, compile_soql, quoted
+from statedata.query.reading import Use, fetch_rows, open_reading
+from statedata.query.soql import SoqlRequest, compile_soql
 from statedata.sharing.models import DataRequest, RequestItem, RequestStep
 from statedata.sharing.requests import get_request, request_resource
 from statedata.storage.lake import open_table_store
-from statedata.storage.schema import Column
+from statedata.storage.quoting import quoted
 
 EXTRACT_JOB = "sharing.extract"
 EXTRACT_ACTOR = Actor.system("extract")
@@ -148,7 +149,6 @@ def _rows(
 ) -> tuple[list[dict[str, Any]], list[str | None]]:
     """The version's rows (the approved columns, the rows the condition keeps) and, when
     linked, each row's person."""
-    version = get_version(session, dataset=dataset, number=None)
     source = session.scalar(select(LinkageSource).where(LinkageSource.dataset_id == dataset.id))
     if linked and source is None:
         raise Conflict(
@@ -156,18 +156,17 @@ def _rows(
             "extract."
         )
     wanted = list(dict.fromkeys([*columns, *([source.id_column] if linked and source else [])]))
-    engine = engine_for(settings)
-    relation = engine.relation(dataset.public_id, version.store_version)
+    # Read as the extract, which the policy lets read every dataset (and audits reading it).
+    reading = open_reading(
+        session, actor=EXTRACT_ACTOR, settings=settings, ref=dataset.public_id, use=Use.INTERNAL
+    )
     listed = ", ".join(quoted(c) for c in wanted)
     where, params = "", []
     if condition.strip():
-        known = [Column(c["name"], c["type"]) for c in version.columns]
-        compiled = compile_soql(SoqlRequest(where=condition), known)
+        compiled = compile_soql(SoqlRequest(where=condition), reading.columns)
         where, params = f" WHERE {compiled.where}", list(compiled.where_params)
-    with engine.job_cursor(relation) as cursor:
-        result = cursor.execute(f"SELECT {listed} FROM {relation.name}{where}", params)  # noqa: S608
-        names = [d[0] for d in result.description or []]
-        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    sql = f"SELECT {listed} FROM {reading.relation.name}{where}"  # noqa: S608 (quoted names)
+    rows = [dict(zip(wanted, row, strict=True)) for row in fetch_rows(reading, sql, params)]
     persons: list[str | None] = []
     if linked and source is not None:
         ids = [str(r[source.id_column]) for r in rows]
@@ -242,7 +241,6 @@ def _as_table(rows: list[dict[str, Any]]) -> pa.Table:
     )
 
 
-@job_kind(EXTRACT_JOB)
 def extract_job(context: JobContext) -> dict[str, Any]:
     """Build, load and grant the extracts of one approved request."""
     factory = context.session_factory
@@ -378,7 +376,6 @@ def destroy_extracts(session: Session, settings: Settings, request: DataRequest,
     return removed
 
 
-@periodic("sharing.destroy_expired_extracts", every_minutes=60)
 def destroy_expired_extracts(
     settings: Settings, factory: sessionmaker[Session], enqueue: Callable[[int], None]
 ) -> None:

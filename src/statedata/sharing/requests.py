@@ -23,7 +23,6 @@ from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import Conflict, InvalidInput, NotFound
-from statedata.core.jobs import periodic
 from statedata.core.outbox import queue_message
 from statedata.identity.actor import Actor, Role
 from statedata.identity.models import Agency, User
@@ -335,7 +334,6 @@ def _owners(session: Session, request: DataRequest) -> list[User]:
     return []
 
 
-@periodic("sharing.request_reminders", every_minutes=60)
 def remind_waiting_steps(
     settings: Settings, factory: sessionmaker[Session], enqueue: Callable[[int], None]
 ) -> None:

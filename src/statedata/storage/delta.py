@@ -15,6 +15,7 @@ from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from statedata.core.errors import InvalidInput, NotFound, StatedataError
+from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column, columns_of
 from statedata.storage.store import StoredVersion, WriteMode
 
@@ -25,10 +26,6 @@ if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading se
 # decodes one small group instead of a million rows, and statistics skip more (the data API's
 # filtered pages and top-N sorts ran 2-3x faster on a 1M-row table).
 WRITER_PROPERTIES = WriterProperties(max_row_group_size=65_536)
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DeltaTableStore:
@@ -100,7 +97,7 @@ class DeltaTableStore:
             if not primary_key:
                 raise InvalidInput("primary_key: an upsert needs the primary key columns.")
             predicate = " AND ".join(
-                f"target.{_quoted(c)} = source.{_quoted(c)}" for c in primary_key
+                f"target.{quoted(c)} = source.{quoted(c)}" for c in primary_key
             )
             table = self._table(key)
             (

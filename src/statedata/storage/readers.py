@@ -16,13 +16,12 @@ import duckdb
 import pyarrow as pa
 
 from statedata.core.errors import InvalidInput
+from statedata.storage.duck import COLUMN_TYPE, reader_connection
+from statedata.storage.quoting import string_literal
 from statedata.storage.schema import Column, columns_of
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet", "xlsx")
 BATCH_ROWS = 100_000
-# DuckDB's own buffers while it streams a file; past this it works in smaller pieces (measured:
-# reading a 500 MB CSV took 230 MB unbounded, 140 MB with the limit, at the same speed).
-READER_MEMORY_LIMIT = "256MB"
 EXCEL_SAMPLE_ROWS = 1_000
 SUFFIXES = {
     ".csv": "csv",
@@ -53,21 +52,14 @@ def detect_format(path: Path, declared: str | None = None) -> str:
     return found
 
 
-# Types a steward may confirm for a column; anything else is refused before it reaches SQL.
-COLUMN_TYPE = re.compile(
-    r"^(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DATE|TIME|TIMESTAMP"
-    r"|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d{1,2},\d{1,2}\))$"
-)
-
-
 def column_types_sql(columns: list[Column]) -> str:
     for column in columns:
         if not COLUMN_TYPE.match(column.type):
             raise InvalidInput(
                 f"columns: {column.type!r} (column {column.name!r}) is not a type a column can have."
             )
-    # Names are quoted as SQL string literals (quotes doubled); types passed the allow-list above.
-    return ", ".join(f"'{c.name.replace(chr(39), chr(39) * 2)}': '{c.type}'" for c in columns)
+    # Names are SQL string literals; types passed the allow-list above.
+    return ", ".join(f"{string_literal(c.name)}: '{c.type}'" for c in columns)
 
 
 def _relation_sql(fmt: str, columns: list[Column] | None) -> str:
@@ -104,7 +96,7 @@ def open_source(
         raise InvalidInput(f"file: {path} does not exist.")
     if fmt == "xlsx":
         return _open_excel(path, columns, label)
-    connection = duckdb.connect(config={"threads": 2, "memory_limit": READER_MEMORY_LIMIT})
+    connection = reader_connection()
     try:
         relation = connection.sql(_relation_sql(fmt, columns), params={"path": str(path)})
         reader = relation.to_arrow_reader(BATCH_ROWS)

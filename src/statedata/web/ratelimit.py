@@ -68,6 +68,11 @@ def check_rate(
     session: Annotated[Session, Depends(get_db, scope="function")],
 ) -> None:
     """Refuse with 429 and ``Retry-After`` a caller over its requests per minute."""
+    enforce_rate(request, actor, session)
+
+
+def enforce_rate(request: Request, actor: Actor, session: Session) -> None:
+    """:func:`check_rate` for an adapter that finds its caller itself (the CKAN API)."""
     limiter: RateLimiter = request.app.state.rate_limiter
     app_token = _app_token(request)
     if actor.is_authenticated:

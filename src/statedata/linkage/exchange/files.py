@@ -21,6 +21,7 @@ from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.pprl.encode import decode_filter
 from statedata.linkage.prepare import open_csv
 from statedata.standards.pii import suggest
+from statedata.storage.quoting import quoted
 
 RECORD_ID = "record_id"
 ENCODING = "clk"
@@ -95,8 +96,8 @@ def check_content(path: Path, name: str) -> CheckedFile:
     others = [c for c in columns if c != RECORD_ID]
     if not others:
         raise InvalidInput(f"{name}: no content: the file holds only {RECORD_ID}.")
-    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in others)
-    sample = relation.select(quoted).limit(PII_SAMPLE_ROWS).fetchall()
+    listed = ", ".join(quoted(c) for c in others)
+    sample = relation.select(listed).limit(PII_SAMPLE_ROWS).fetchall()
     sampled = [(c, [row[n] for row in sample]) for n, c in enumerate(others)]
     for found in suggest(sampled):
         raise InvalidInput(

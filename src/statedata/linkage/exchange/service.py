@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,13 +26,16 @@ from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import Conflict, InvalidInput, NotFound
-from statedata.core.jobs import Job, JobContext, create_job, job_kind, periodic
+from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code
+from statedata.identity.jobs import create_job
 from statedata.identity.models import Agency
 from statedata.identity.policy import Action, Resource, authorize, decide
 from statedata.linkage.exchange.files import RECORD_ID, check_content, check_identifiers
 from statedata.linkage.exchange.models import Exchange, ExchangeFile, ExchangeKey
+from statedata.storage import duck
+from statedata.storage.quoting import quoted
 
 KINDS = ("identifiers", "content")
 LINK_JOB = "exchange.link"
@@ -326,7 +328,6 @@ def _clusters(
     }
 
 
-@job_kind(LINK_JOB)
 def link_job(context: JobContext) -> dict[str, Any]:
     """Link the identifiers, issue a random key per person, then destroy the identifiers
     (unless the exchange keeps them a while)."""
@@ -425,7 +426,6 @@ def destroy_identifiers(session: Session, *, actor: Actor, exchange: Exchange, w
     return _destroy_files(session, actor=actor, exchange=exchange, kinds=("identifiers",), why=why)
 
 
-@periodic("exchange.destroy_expired_identifiers", every_minutes=60)
 def destroy_expired_identifiers(
     settings: Settings, factory: sessionmaker[Session], enqueue: Callable[[int], None]
 ) -> None:
@@ -464,14 +464,14 @@ def release(
             ExchangeKey.exchange_id == exchange.id, ExchangeKey.agency_code == code
         )
     ).all()
-    connection = duckdb.connect(config={"threads": 1})
+    connection = duck.connect(threads=1)
     connection.register(
         "keys",
         pa.table({"record_id": [r for r, _ in keys], "person_key": [k for _, k in keys]}),
     )
     connection.read_csv(content.stored_path, header=True, all_varchar=True).create_view("content")
     columns = [c for c in content.columns if c != RECORD_ID]
-    listed = ", ".join('c."' + c.replace('"', '""') + '"' for c in columns)
+    listed = ", ".join(f"c.{quoted(c)}" for c in columns)
     unmatched = connection.execute(
         "SELECT count(*) FROM content c ANTI JOIN keys k ON c.record_id = k.record_id"
     ).fetchall()[0][0]

@@ -19,7 +19,7 @@ from statedata.quality.rules import (
     Severity,
     rule_type,
 )
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 
 TOP_CATEGORIES = 50
 

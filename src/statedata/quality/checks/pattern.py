@@ -9,6 +9,7 @@ import duckdb
 from statedata.core.errors import InvalidInput
 from statedata.quality.checks.values import as_text
 from statedata.quality.rules import CheckContext, Fragment, Rule, Severity, rule_type
+from statedata.storage import duck
 
 
 @rule_type
@@ -23,7 +24,8 @@ class Pattern(Rule):
     def validate(self, where: str) -> None:
         # DuckDB's RE2 is the engine that will run it, so RE2 decides what is valid.
         try:
-            duckdb.execute("SELECT regexp_full_match('', ?)", [self.pattern]).fetchall()
+            with duck.scratch_cursor() as cursor:
+                cursor.execute("SELECT regexp_full_match('', ?)", [self.pattern]).fetchall()
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0]
             raise InvalidInput(

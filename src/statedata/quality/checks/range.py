@@ -18,7 +18,7 @@ from statedata.quality.rules import (
     Severity,
     rule_type,
 )
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 
 
 def _bound(value: Any, where: str) -> None:

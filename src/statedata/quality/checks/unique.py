@@ -13,7 +13,7 @@ from statedata.quality.rules import (
     Severity,
     rule_type,
 )
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 
 
 @rule_type

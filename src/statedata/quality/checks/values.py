@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from statedata.quality.rules import CheckContext, Fragment
-from statedata.query.soql import quoted
+from statedata.storage.quoting import quoted
 
 NUMERIC_PREFIXES = (
     "TINYINT",

@@ -42,7 +42,7 @@ from statedata.core.config import Settings
 from statedata.core.db import UTCDateTime, utcnow
 from statedata.core.errors import Conflict, InvalidInput
 from statedata.core.migrate import head_revision, upgrade_database
-from statedata.core.models import metadata
+from statedata.tables import metadata
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -1,4 +1,5 @@
-"""Imports every table so that the metadata (and Alembic) sees the whole schema."""
+"""Every table of an instance, imported from the package that owns it, so that the metadata
+(Alembic's migrations, backups and restores) sees the whole schema."""
 
 from __future__ import annotations
 

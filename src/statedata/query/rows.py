@@ -1,8 +1,8 @@
-"""Queries over a dataset version: a page of rows, a count, facets, a streamed export.
+"""Statements over a :class:`~statedata.query.reading.Reading`: a page of rows, a count, facets,
+a streamed export.
 
-Every path starts at :func:`open_target`, which asks the policy (and so audits every read of
-non-public data) and works out which PII columns the actor sees masked. Masked columns come back
-as nulls and cannot be named in any clause, so no filter can probe their values.
+Each takes a reading, so each runs over the reading's relation, where the columns the reader may
+not see are nulls; the SoQL compiler also refuses to name them, so no filter can probe them.
 """
 
 from __future__ import annotations
@@ -13,78 +13,21 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import get_dataset, resource_of
-from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.versions import readable_version
-from statedata.core.config import Settings
 from statedata.core.errors import BadQuery
-from statedata.identity.actor import Actor
-from statedata.identity.policy import Action, authorize, masked_columns
-from statedata.query.engine import FILE_INDEX, ROW_NUMBER, QueryEngine, Relation, engine_for
-from statedata.query.geo import GeoColumns, geo_columns
-from statedata.query.soql import CompiledQuery, SoqlRequest, compile_soql, literal_value, quoted
+from statedata.query.reading import Reading
+from statedata.query.soql import CompiledQuery, SoqlRequest, compile_soql, literal_value
+from statedata.storage.duck import FILE_INDEX, ROW_NUMBER
+from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column, columns_of
 
 DEFAULT_LIMIT = 1000
 FACET_LIMIT = 50
 EXPORT_BATCH_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class QueryTarget:
-    """A version the actor may read, with what the query needs to know about it."""
-
-    dataset: Dataset
-    version: DatasetVersion
-    columns: list[Column]
-    masked: frozenset[str]
-    geo: GeoColumns | None
-    engine: QueryEngine
-    relation: Relation
-
-    @property
-    def etag_base(self) -> str:
-        return f"{self.dataset.public_id}:{self.version.number}:{self.version.store_version}:{sorted(self.masked)}"
-
-    @property
-    def last_modified(self) -> datetime:
-        return self.version.created_at
-
-
-def pii_columns(dataset: Dataset) -> frozenset[str]:
-    """Columns the dictionary tags with a personal-information category."""
-    return frozenset(
-        f["name"] for f in dataset.dictionary if f.get("piiCategory") not in (None, "", "none")
-    )
-
-
-def open_target(
-    session: Session, *, actor: Actor, settings: Settings, ref: str, version: int | None = None
-) -> QueryTarget:
-    """The version to query; refused (and audited) by the policy when the actor may not read it."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
-    resource = resource_of(dataset)
-    authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource)
-    chosen = readable_version(session, actor=actor, dataset=dataset, number=version)
-    columns = [Column(c["name"], c["type"]) for c in chosen.columns]
-    masked = masked_columns(actor, resource, pii_columns(dataset) & {c.name for c in columns})
-    engine = engine_for(settings)
-    return QueryTarget(
-        dataset=dataset,
-        version=chosen,
-        columns=columns,
-        masked=masked,
-        geo=geo_columns([c for c in columns if c.name not in masked]),
-        engine=engine,
-        relation=engine.relation(dataset.public_id, chosen.store_version),
-    )
 
 
 @dataclass
@@ -105,7 +48,7 @@ class RowsPage:
     masked: list[str]
 
 
-def _compiled(target: QueryTarget, soql: SoqlRequest) -> CompiledQuery:
+def _compiled(target: Reading, soql: SoqlRequest) -> CompiledQuery:
     return compile_soql(soql, target.columns, masked=target.masked, geo=target.geo)
 
 
@@ -125,7 +68,7 @@ class _Statement:
     hidden: int  # trailing columns that are paging keys, not output
 
 
-def _keyset_ready(target: QueryTarget, compiled: CompiledQuery) -> bool:
+def _keyset_ready(target: Reading, compiled: CompiledQuery) -> bool:
     return (
         target.relation.row_identity
         and not compiled.aggregated
@@ -135,7 +78,7 @@ def _keyset_ready(target: QueryTarget, compiled: CompiledQuery) -> bool:
 
 
 def _statement(
-    target: QueryTarget,
+    target: Reading,
     compiled: CompiledQuery,
     *,
     keyset: bool,
@@ -203,7 +146,7 @@ def _after(compiled: CompiledQuery, after: list[Any]) -> tuple[str, list[Any]]:
 # cursors -----------------------------------------------------------------------------------
 
 
-def _fingerprint(target: QueryTarget, soql: SoqlRequest) -> str:
+def _fingerprint(target: Reading, soql: SoqlRequest) -> str:
     text = json.dumps([target.etag_base, soql.__dict__], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -248,7 +191,7 @@ def _typed_keys(compiled: CompiledQuery, values: list[Any]) -> list[Any]:
 # running -----------------------------------------------------------------------------------
 
 
-def _run(target: QueryTarget, statement: _Statement) -> pa.Table:
+def _run(target: Reading, statement: _Statement) -> pa.Table:
     with target.engine.cursor(target.relation) as cursor:
         try:
             result: pa.Table = cursor.sql(statement.sql, params=statement.params).to_arrow_table()
@@ -259,7 +202,7 @@ def _run(target: QueryTarget, statement: _Statement) -> pa.Table:
     return result
 
 
-def run_statement(target: QueryTarget, sql: str, params: list[Any]) -> pa.Table:
+def run_statement(target: Reading, sql: str, params: list[Any]) -> pa.Table:
     """SQL the caller built over ``target.relation`` from checked names, with bound values."""
     return _run(target, _Statement(sql, params, 0))
 
@@ -269,7 +212,7 @@ def _duckdb_message(exc: Exception) -> str:
     return first.split(": ", 1)[-1] if ": " in first else first
 
 
-def query_rows(target: QueryTarget, request: RowsRequest) -> RowsPage:
+def query_rows(target: Reading, request: RowsRequest) -> RowsPage:
     """One page of rows (or groups), the total count, and a cursor for the next page."""
     limit = _limit(request, target.engine.max_rows)
     compiled = _compiled(target, request.soql)
@@ -309,7 +252,7 @@ def query_rows(target: QueryTarget, request: RowsRequest) -> RowsPage:
     )
 
 
-def count_rows(target: QueryTarget, compiled: CompiledQuery) -> int:
+def count_rows(target: Reading, compiled: CompiledQuery) -> int:
     """Rows (or groups) the query matches, ignoring paging."""
     if not compiled.where and not compiled.aggregated:
         return target.version.rows  # the whole version: counted when it was loaded
@@ -336,7 +279,7 @@ def count_rows(target: QueryTarget, compiled: CompiledQuery) -> int:
 
 
 def facets(
-    target: QueryTarget, names: list[str], soql: SoqlRequest, limit: int = FACET_LIMIT
+    target: Reading, names: list[str], soql: SoqlRequest, limit: int = FACET_LIMIT
 ) -> dict[str, Any]:
     """The commonest values of each column with their counts, in one scan (grouping sets)."""
     if not names:
@@ -376,7 +319,7 @@ def facets(
 
 
 def export_rows(
-    target: QueryTarget, soql: SoqlRequest, limit: int | None, offset: int = 0
+    target: Reading, soql: SoqlRequest, limit: int | None, offset: int = 0
 ) -> pa.RecordBatchReader:
     """The query's whole result as a stream of batches; the caller must exhaust or close it.
 

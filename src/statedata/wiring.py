@@ -1,0 +1,58 @@
+"""The platform's work, registered from the top: every kind of background job and every piece of
+work on a clock, named in one place.
+
+The ground floor (``statedata.core.jobs``) runs jobs and keeps the clock without knowing what any
+of them do; each entry point (the web app, the command line, a worker, the test suite) calls
+:func:`wire` once before it records or runs a job, so no lower floor imports a higher one to find
+its work.
+"""
+
+from __future__ import annotations
+
+from statedata.catalog import pulls, reminders, versions
+from statedata.core import mail
+from statedata.core.config import SettingsCheck, settings_check
+from statedata.core.jobs import JobFunction, PeriodicFunction, job_kind, periodic
+from statedata.demo import jobs as demo_jobs
+from statedata.linkage import golden
+from statedata.linkage import sources as linkage_sources
+from statedata.linkage.exchange import service as exchanges
+from statedata.privacy import releases
+from statedata.sharing import extracts, requests
+
+JOB_KINDS: dict[str, JobFunction] = {
+    versions.LOAD_JOB: versions.load_upload_job,
+    pulls.PULL_JOB: pulls.pull_job,
+    linkage_sources.LOAD_JOB: linkage_sources.load_job,
+    exchanges.LINK_JOB: exchanges.link_job,
+    releases.RELEASE_JOB: releases.release_job,
+    extracts.EXTRACT_JOB: extracts.extract_job,
+    demo_jobs.DEMO_JOB: demo_jobs.generate_demo_job,
+}
+# name: (every so many minutes, what it does)
+PERIODIC: dict[str, tuple[int, PeriodicFunction]] = {
+    "core.deliver_outbox": (1, mail.deliver_outbox),
+    "catalog.pull_due_sources": (1, pulls.enqueue_due_pulls),
+    "catalog.freshness_reminders": (60, reminders.remind_stewards),
+    "linkage.load_changed_sources": (5, linkage_sources.enqueue_changed_sources),
+    "exchange.destroy_expired_identifiers": (60, exchanges.destroy_expired_identifiers),
+    "sharing.request_reminders": (60, requests.remind_waiting_steps),
+    "sharing.destroy_expired_extracts": (60, extracts.destroy_expired_extracts),
+}
+
+
+# Checks of the settings a domain gives meaning to, run whenever settings are read.
+SETTINGS_CHECKS: dict[str, SettingsCheck] = {
+    "linkage_survivorship": golden.check_survivorship,
+}
+
+
+def wire() -> None:
+    """Register every job kind, periodic piece of work and settings check (safe to call more
+    than once)."""
+    for name, check in SETTINGS_CHECKS.items():
+        settings_check(name, check)
+    for kind, runner in JOB_KINDS.items():
+        job_kind(kind)(runner)
+    for name, (minutes, work) in PERIODIC.items():
+        periodic(name, every_minutes=minutes)(work)

@@ -1,0 +1,382 @@
+"""Every route of the app, walked as the public, a state analyst and a researcher holding a grant:
+no masked personal value and no row of a dataset the walker may not read comes back from any of
+them (pages included), and each answer that shows a non-public dataset's rows wrote exactly one
+audit event for the read.
+
+The routes come from the app's own route table, so a route added later is walked too; a route
+with a path parameter the walk cannot fill fails the test until the walk learns it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from statedata.app import create_app
+from statedata.catalog.datasets import create_dataset, update_dictionary
+from statedata.catalog.lifecycle import approve, submit_for_review
+from statedata.catalog.local_loads import load_local_file
+from statedata.core.audit import AuditEvent
+from statedata.core.config import Settings
+from statedata.core.db import make_engine, make_session_factory, unit_of_work, utcnow
+from statedata.identity.actor import Actor
+from statedata.identity.grants import AccessGrant
+from tests.factories import instance_settings, make_user, sign_in
+
+# The public dataset's personal values: each repeats, so a count of the commonest values, a
+# profile's top values or a facet would show them if anything let them through.
+SSNS = ["531-80-4471", "531-80-4472", "531-80-4473"]
+NAMES = ["Philomena Quarrington", "Barnaby Featherstonehaugh", "Esmerelda Vantongeren"]
+GRANTED_ROW = "GRANTED-CASE-NOTE"  # rows of the restricted dataset the researcher may read
+GRANTED_NAME = "Octavia Restrictedperson"  # ... whose name column the grant leaves masked
+HIDDEN_ROW = "UNGRANTED-CASE-NOTE"  # rows of a restricted dataset nobody here may read
+FILLERS = {
+    "number": "1",
+    "upload_id": "1",
+    "job_id": "1",
+    "exchange_id": "1",
+    "person_id": "1",
+    "pair_id": "1",
+    "release_id": "1",
+    "request_id": "1",
+    "agreement_id": "1",
+    "obstacle_id": "1",
+    "query_id": "1",
+    "token_id": "1",
+    "user_id": "1",
+    "key": "ssn",
+    "username": "walk.analyst",
+}
+KINDS = ("csv", "json", "geojson", "parquet", "xlsx")
+# Probes of a dataset's personal columns through every kind of parameter that reads rows.
+PROBES = (
+    "",
+    "?$select=ssn,full_name",
+    "?$order=ssn",
+    "?$q=Quarrington",
+    "?$group=full_name&$select=full_name,count(*)",
+    "?columns=ssn,full_name,town",
+    "?fc=ssn&fo=eq&fv=531-80-4471&sort=full_name",
+    "?chart_x=full_name&chart_agg=count",
+    "?version=1&limit=50",
+)
+CKAN_PROBES = (
+    "?resource_id={ref}&id={ref}",
+    "?resource_id={ref}&q=Quarrington&fields=ssn,full_name&sort=ssn",
+)
+
+
+@dataclass
+class Instance:
+    app: FastAPI
+    settings: Settings
+    factory: sessionmaker[Session]
+    public: str
+    granted: str
+    hidden: str
+
+
+def _load(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    folder: Path,
+    *,
+    agency: str,
+    title: str,
+    classification: str,
+    header: str,
+    rows: list[str],
+    pii: dict[str, str],
+) -> str:
+    system = Actor.system("test")
+    with unit_of_work(factory) as session:
+        ref = create_dataset(
+            session,
+            actor=system,
+            agency_code=agency,
+            data={"title": title, "classification": classification},
+        ).public_id
+    path = folder / f"{ref}.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    job = load_local_file(settings, factory, actor=system, ref=ref, path=path)
+    assert job.status == "succeeded", job.error
+    with unit_of_work(factory) as session:
+        fields = [{"name": name, "piiCategory": category} for name, category in pii.items()]
+        update_dictionary(session, actor=system, ref=ref, fields=fields)
+        submit_for_review(session, actor=system, ref=ref)
+        approve(session, actor=system, ref=ref)
+    return ref
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Instance]:
+    folder = tmp_path_factory.mktemp("read-paths")
+    database = folder / "statedata.db"
+    shutil.copy(sqlite_template, database)
+    settings = instance_settings(
+        folder / "home", f"sqlite:///{database}", rate_limit_anonymous=1_000_000
+    )
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    public_rows = [
+        f"{n},{SSNS[n % 3]},{NAMES[n % 3]},Hartford,{n * 10},41.76,-72.68" for n in range(1, 31)
+    ]
+    public = _load(
+        settings,
+        factory,
+        folder,
+        agency="DPH",
+        title="Clinic visits with patients",
+        classification="public",
+        header="record_id,ssn,full_name,town,amount,latitude,longitude",
+        rows=public_rows,
+        pii={"ssn": "ssn", "full_name": "name"},
+    )
+    granted = _load(
+        settings,
+        factory,
+        folder,
+        agency="DSS",
+        title="Casework extract",
+        classification="restricted",
+        header="case_id,note,client",
+        rows=[f"{n},{GRANTED_ROW} {n},{GRANTED_NAME}" for n in range(1, 11)],
+        pii={"client": "name"},
+    )
+    hidden = _load(
+        settings,
+        factory,
+        folder,
+        agency="DSS",
+        title="Casework of another program",
+        classification="restricted",
+        header="case_id,note",
+        rows=[f"{n},{HIDDEN_ROW} {n}" for n in range(1, 11)],
+        pii={},
+    )
+    make_user(factory, "walk.analyst", "analyst", "DOL")
+    researcher = make_user(factory, "walk.researcher", "researcher")
+    with unit_of_work(factory) as session:
+        session.add(
+            AccessGrant(
+                user_id=researcher.id,
+                resource_type="dataset",
+                resource_id=granted,
+                columns=[],
+                expires_at=utcnow() + timedelta(days=30),
+            )
+        )
+    yield Instance(create_app(settings), settings, factory, public, granted, hidden)
+    engine.dispose()
+
+
+def _routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every route the app answers, however its routers were included."""
+    found: list[tuple[str, str]] = []
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        entries = contexts() if contexts is not None else [route]
+        for entry in entries:
+            for method in getattr(entry, "methods", None) or ():
+                if method != "HEAD":
+                    found.append((method, entry.path))
+    return sorted(set(found))
+
+
+def _urls(path: str, refs: list[str]) -> Iterator[str]:
+    """The route's path with each parameter filled in every way the walk knows."""
+    names = re.findall(r"{([^}:]+)(?::[^}]*)?}", path)
+    known = {"ref", "kind", "name", "code", "agency"} | FILLERS.keys()
+    unknown = [n for n in names if n not in known and not n.endswith("_id")]
+    assert not unknown, f"{path}: the walk does not know how to fill {unknown}; teach it"
+    filled = [path]
+    for name in names:
+        choices: list[str]
+        if name == "ref":
+            choices = refs
+        elif name == "kind":
+            choices = list(KINDS)
+        elif name == "name":
+            choices = ["datastore_search", "package_show", "package_search", "organization_show"]
+        elif name in ("code", "agency"):
+            choices = ["DPH", "DSS"]
+        else:
+            choices = [FILLERS.get(name, "1")]
+        pattern = re.compile(r"{" + name + r"(?::[^}]*)?}")
+        filled = [pattern.sub(choice, url, count=1) for url in filled for choice in choices]
+    yield from filled
+
+
+def _probes(path: str, url: str, refs: list[str]) -> Iterator[str]:
+    """The URL as it is, and with every probe of the personal columns where rows may be read
+    (the restricted datasets' rows are found without probing)."""
+    public = refs[0]
+    if "/action/" in path:
+        for ref in refs:
+            for probe in CKAN_PROBES:
+                yield url + probe.format(ref=ref)
+    elif "{ref}" in path and public in url:
+        for probe in PROBES:
+            yield url + probe
+    else:
+        yield url
+
+
+def _audit_count(factory: sessionmaker[Session], resource_id: str) -> int:
+    with unit_of_work(factory) as session:
+        return int(
+            session.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "dataset.read",
+                    AuditEvent.outcome == "allowed",
+                    AuditEvent.resource_id == resource_id,
+                )
+            )
+            or 0
+        )
+
+
+def _body(response: Any) -> str:
+    return response.content.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Walker:
+    name: str
+    client: TestClient
+    csrf: str
+    may_read_granted: bool
+
+
+def _walkers(instance: Instance) -> Iterator[Walker]:
+    anonymous = TestClient(instance.app, raise_server_exceptions=False)
+    yield Walker("anonymous", anonymous, "", may_read_granted=False)
+    for username, may in (("walk.analyst", False), ("walk.researcher", True)):
+        client = TestClient(instance.app, raise_server_exceptions=False)
+        csrf = sign_in(client, username)
+        yield Walker(username, client, csrf, may_read_granted=may)
+
+
+def _check(walker: Walker, instance: Instance, method: str, url: str, response: Any) -> None:
+    body = _body(response)
+    where = f"{walker.name} {method} {url} ({response.status_code})"
+    assert response.status_code < 500, f"{where}: {body[:300]}"
+    for value in (*SSNS, *NAMES, GRANTED_NAME, HIDDEN_ROW):
+        assert value not in body, f"{where} shows {value!r}"
+    if not walker.may_read_granted:
+        assert GRANTED_ROW not in body, f"{where} shows a restricted row"
+
+
+def test_no_route_shows_a_masked_value_or_a_row_its_reader_may_not_read(
+    instance: Instance,
+) -> None:
+    refs = [instance.public, instance.granted, instance.hidden]
+    routes = _routes(instance.app)
+    walked = 0
+    for walker in _walkers(instance):
+        with walker.client:
+            for method, path in routes:
+                if method != "GET" or path in ("/logout", "/login/oidc", "/auth/oidc/callback"):
+                    continue
+                for url in _urls(path, refs):
+                    for probe in _probes(path, url, refs):
+                        before = _audit_count(instance.factory, instance.granted)
+                        response = walker.client.get(probe, follow_redirects=True)
+                        _check(walker, instance, method, probe, response)
+                        read = _audit_count(instance.factory, instance.granted) - before
+                        assert read <= 1, f"{walker.name} GET {probe} audited {read} reads"
+                        if GRANTED_ROW in _body(response):
+                            assert read == 1, f"{walker.name} GET {probe} read rows unaudited"
+                        walked += 1
+    assert walked > 1000  # the walk reached the routes it claims to
+
+
+def test_no_post_route_shows_a_masked_value_or_a_row_its_reader_may_not_read(
+    instance: Instance,
+) -> None:
+    """POST routes with the bodies that read rows (CKAN, the SQL workspace), and every other
+    POST route with an empty body: refusals and errors must not carry data either."""
+    refs = [instance.public, instance.granted, instance.hidden]
+    reads: list[tuple[str, dict[str, Any]]] = []
+    for ref in refs:
+        for prefix in ("/api/3/action", "/api/action"):
+            reads.append(
+                (
+                    f"{prefix}/datastore_search",
+                    {"resource_id": ref, "q": "Quarrington", "fields": "ssn,full_name,note,client"},
+                )
+            )
+            reads.append((f"{prefix}/datastore_search", {"resource_id": ref, "sort": "ssn"}))
+    for walker in _walkers(instance):
+        with walker.client:
+            headers = {"X-CSRF-Token": walker.csrf} if walker.csrf else {}
+            tables = walker.client.get("/api/v1/sql/tables", headers=headers)
+            for table in tables.json().get("tables", []) if tables.status_code == 200 else []:
+                reads.append(("/api/v1/sql", {"sql": f"SELECT * FROM {table['name']}"}))
+            reads.append(
+                ("/api/v1/sql", {"sql": "SELECT ssn, full_name FROM clinic_visits_with_patients"})
+            )
+            for url, body in reads:
+                before = _audit_count(instance.factory, instance.granted)
+                response = walker.client.post(url, json=body, headers=headers)
+                _check(walker, instance, "POST", url, response)
+                read = _audit_count(instance.factory, instance.granted) - before
+                assert read <= 1, f"{walker.name} POST {url} {body} audited {read} reads"
+                if GRANTED_ROW in _body(response):
+                    assert read == 1, f"{walker.name} POST {url} read rows unaudited"
+            for method, path in _routes(instance.app):
+                if method != "POST" or path in ("/logout", "/login"):
+                    continue
+                for url in _urls(path, refs):
+                    response = walker.client.post(url, json={}, headers=headers)
+                    _check(walker, instance, method, url, response)
+
+
+def test_the_researcher_reads_the_granted_rows_with_the_unnamed_column_masked(
+    instance: Instance,
+) -> None:
+    """The walk's other side: what the grant allows does come back, and is audited."""
+    with TestClient(instance.app, raise_server_exceptions=False) as client:
+        sign_in(client, "walk.researcher")
+        before = _audit_count(instance.factory, instance.granted)
+        rows = client.get(f"/api/v1/datasets/{instance.granted}/rows")
+        assert rows.status_code == 200
+        assert rows.json()["masked"] == ["client"]
+        assert {r["client"] for r in rows.json()["rows"]} == {None}
+        assert all(r["note"].startswith(GRANTED_ROW) for r in rows.json()["rows"])
+        assert _audit_count(instance.factory, instance.granted) == before + 1
+        found = client.get("/api/v1/datasets", params={"q": "casework"}).json()
+        assert [d["id"] for d in found["results"]] == [instance.granted]
+
+
+def test_the_walk_reaches_every_kind_of_read(instance: Instance) -> None:
+    """A keeper of the public dataset sees its personal values on the paths the walk probes, so
+    the walk's silence means masking, not a path that returns nothing."""
+    make_user(instance.factory, "walk.keeper", "steward", "DPH")
+    with TestClient(instance.app, raise_server_exceptions=False) as client:
+        sign_in(client, "walk.keeper")
+        ref = instance.public
+        for url in (
+            f"/api/v1/datasets/{ref}/rows",
+            f"/api/v1/datasets/{ref}/rows.csv",
+            f"/api/v1/datasets/{ref}/data.csv",
+            f"/api/v1/datasets/{ref}/versions/1/rows",
+            f"/api/v1/datasets/{ref}/facets?columns=ssn",
+            f"/api/v1/datasets/{ref}/profile",
+            f"/resource/{ref}.json",
+            f"/datasets/{ref}",
+        ):
+            response = client.get(url, follow_redirects=True)
+            assert response.status_code == 200, url
+            assert SSNS[0] in _body(response), url
