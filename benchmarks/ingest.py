@@ -21,15 +21,16 @@ from pathlib import Path
 import duckdb
 
 from statedata.catalog.datasets import create_dataset
+from statedata.catalog.loads.plan import start_load
 from statedata.catalog.schemas import LoadRequest
 from statedata.catalog.uploads import receive_local_file, register_upload
-from statedata.catalog.versions import start_load
 from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.jobs import run_job
 from statedata.core.migrate import upgrade_database
 from statedata.identity.actor import Actor
 from statedata.identity.agencies import seed_agencies
+from statedata.wiring import wire
 
 TOWNS = ["Hartford", "New Haven", "Bridgeport", "Stamford", "Waterbury", "Norwalk", "Danbury"]
 
@@ -83,6 +84,7 @@ def statedata_load(csv: Path, scratch: Path, run: int) -> tuple[float, int]:
 
 
 def main() -> None:
+    wire()  # job kinds registered, as every entry point of the product does
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)

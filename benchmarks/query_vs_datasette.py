@@ -33,12 +33,13 @@ from upload_memory import free_port, instance_env
 
 from statedata.catalog.datasets import create_dataset
 from statedata.catalog.lifecycle import approve, submit_for_review
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.loads.local import load_local_file
 from statedata.core.config import load_settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.demo.population import town_weights
 from statedata.identity.actor import Actor
 from statedata.standards.towns import load_towns
+from statedata.wiring import wire
 
 COLUMNS = [
     "id",
@@ -221,6 +222,7 @@ def run(
 
 
 def main() -> None:
+    wire()  # job kinds registered, as every entry point of the product does
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from statedata.catalog.freshness_doc import freshness_document
+from statedata.catalog.freshness.doc import freshness_document
 from statedata.cli.reference_docs import render_cli_reference, render_settings_reference
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -5,6 +5,7 @@ since each is a dependency a reader must know about."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parents[1] / "src"
@@ -17,7 +18,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("catalog", ("statedata.catalog",)),
     ("reading", ("statedata.query",)),
     ("quality", ("statedata.quality",)),
-    ("publishing", ("statedata.catalog.loads",)),
+    ("publishing", ("statedata.catalog.loads", "statedata.catalog.sources.pulls")),
     ("linkage and privacy", ("statedata.linkage", "statedata.privacy")),
     ("sharing and the plan", ("statedata.sharing", "statedata.plan")),
     ("adapters", ("statedata.web", "statedata.portal")),
@@ -113,3 +114,49 @@ def test_the_check_finds_an_import_that_reaches_up(tmp_path: Path) -> None:
     assert floor_of("statedata.core.jobs") < floor_of("statedata.catalog.versions")
     assert floor_of("statedata.catalog.router") > floor_of("statedata.sharing.extracts")
     assert floor_of("statedata.catalog.loads.pipeline") > floor_of("statedata.quality.reports")
+
+
+def test_no_module_is_longer_than_600_lines() -> None:
+    """Small modules, one concept each: a file past 600 lines wants splitting."""
+    long = [
+        f"{path.relative_to(SOURCE)}: {count} lines"
+        for path in _sources()
+        if (count := len(path.read_text().splitlines())) > 600
+    ]
+    assert not long, "\n".join(long)
+
+
+# Where a version's rows may be reached other than through the read path (query/reading.py):
+# the engine itself, the record of which relation a version is, and the load pipeline's own
+# checks of the rows it is writing (the gate, the profile, the personal-information proposal),
+# and a steward's re-check of the published version against new rules.
+ROW_ACCESS = re.compile(
+    r"\.(relation|staged_relation|job_cursor|arrow_dataset)\(|version_relation\("
+)
+MAY_REACH_ROWS = {
+    "statedata/storage/duck.py",
+    "statedata/query/reading.py",
+    "statedata/catalog/versions.py",
+    "statedata/catalog/loads/pipeline.py",
+    "statedata/quality/reports.py",
+    "statedata/quality/service.py",
+    "statedata/catalog/pii/findings.py",
+}
+
+
+def test_rows_are_reached_only_through_the_read_path_or_by_the_load_that_writes_them() -> None:
+    """A new route that reads rows must open a Reading, which asks, masks and audits."""
+    reaching = {
+        str(path.relative_to(SOURCE)) for path in _sources() if ROW_ACCESS.search(path.read_text())
+    }
+    assert reaching <= MAY_REACH_ROWS, sorted(reaching - MAY_REACH_ROWS)
+
+
+def test_duckdb_is_opened_and_sql_quoted_in_one_place_each() -> None:
+    opening = re.compile(r"duckdb\.(connect|sql|execute|query|read_csv|read_parquet|from_arrow)\(")
+    # a double quote doubled (an identifier) or a single quote doubled (a string literal)
+    quoting = re.compile(r"""replace\('"',\s*'""'\)|replace\("'",\s*"''"\)""")
+    opened = {str(p.relative_to(SOURCE)) for p in _sources() if opening.search(p.read_text())}
+    quoted = {str(p.relative_to(SOURCE)) for p in _sources() if quoting.search(p.read_text())}
+    assert opened == {"statedata/storage/duck.py"}
+    assert quoted == {"statedata/storage/quoting.py"}

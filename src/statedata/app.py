@@ -12,17 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
-from statedata.catalog import (
-    ckan,
-    freshness_pages,
-    freshness_router,
-    pii_pages,
-    pii_router,
-    plan_pages,
-    source_pages,
-)
 from statedata.catalog import pages as catalog_pages
 from statedata.catalog import router as catalog_api
+from statedata.catalog.ckan import router as ckan
+from statedata.catalog.freshness import pages as freshness_pages
+from statedata.catalog.freshness import router as freshness_router
+from statedata.catalog.inventory import access_plan_pages
+from statedata.catalog.inventory import pages as inventory_pages
+from statedata.catalog.pii import pages as pii_pages
+from statedata.catalog.pii import router as pii_router
+from statedata.catalog.sources import pages as source_pages
 from statedata.core.config import Settings, load_settings, prepare_home
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.jobs import JobQueue, fail_interrupted_jobs
@@ -145,7 +144,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         quality_pages.router,
         pii_pages.router,
         standards_pages.router,
-        plan_pages.router,
+        access_plan_pages.router,
+        inventory_pages.router,
         freshness_pages.router,
         outbox.pages,
         exchange_pages.router,

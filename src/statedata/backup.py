@@ -47,7 +47,7 @@ from statedata.tables import metadata
 MANIFEST = "manifest.json"
 FORMAT = 1
 # Folders of the home that hold data (the secret key is deliberately left out of backups).
-DATA_FOLDERS = ("lake", "demo")
+DATA_FOLDERS = ("lake", "held", "demo")
 
 
 def _encode(value: Any) -> Any:

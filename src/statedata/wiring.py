@@ -9,7 +9,10 @@ its work.
 
 from __future__ import annotations
 
-from statedata.catalog import pulls, reminders, versions
+from statedata.catalog.freshness import reminders
+from statedata.catalog.loads import pipeline as load_pipeline
+from statedata.catalog.loads import plan as load_plan
+from statedata.catalog.sources import pulls
 from statedata.core import mail
 from statedata.core.config import SettingsCheck, settings_check
 from statedata.core.jobs import JobFunction, PeriodicFunction, job_kind, periodic
@@ -21,7 +24,7 @@ from statedata.privacy import releases
 from statedata.sharing import extracts, requests
 
 JOB_KINDS: dict[str, JobFunction] = {
-    versions.LOAD_JOB: versions.load_upload_job,
+    load_plan.LOAD_JOB: load_pipeline.load_upload_job,
     pulls.PULL_JOB: pulls.pull_job,
     linkage_sources.LOAD_JOB: linkage_sources.load_job,
     exchanges.LINK_JOB: exchanges.link_job,

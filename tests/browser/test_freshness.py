@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
+from statedata.catalog.freshness.reminders import queue_freshness_reminders
 from statedata.catalog.models import Dataset
-from statedata.catalog.reminders import queue_freshness_reminders
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.identity.models import User

@@ -93,6 +93,10 @@ def test_a_refused_form_is_shown_again_with_the_message_and_the_values(
     assert response.status_code == 422
     assert "contact_email: &#39;not-an-address&#39; is not an email address." in response.text
     assert 'value="Kept title"' in response.text
+    # the field the message is about is marked, and the message links to it
+    assert '<a href="#f-contact-email">Go to the field</a>' in response.text
+    assert 'name="contact_email" aria-invalid="true" aria-describedby="form-error"' in response.text
+    assert response.text.count('aria-invalid="true"') == 1
 
 
 def test_an_upload_form_without_its_csrf_field_is_refused(

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
-from statedata.catalog.access_plan import agency_plan
-from statedata.catalog.freshness import statewide_freshness, statewide_total
+from statedata.catalog.freshness.states import statewide_freshness, statewide_total
+from statedata.catalog.inventory.access_plan import agency_plan
 from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.pulls import enqueue_due_pulls
+from statedata.catalog.sources.pulls import enqueue_due_pulls
 from statedata.core.config import Settings
 from statedata.core.db import utcnow
 from statedata.core.jobs import run_job

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.core.db import unit_of_work
 from statedata.core.errors import InvalidInput
 from statedata.demo.generator import generate_demo
-from statedata.linkage import index
 from statedata.linkage.index import (
     IncomingRecord,
     decide,
+    grouping,
     load,
     person_history,
     persons_by_record,
@@ -147,7 +147,7 @@ def test_three_increments_keep_ids_record_merges_and_splits_and_respect_decision
     session_factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # whole-table reads for large regroupings, IN lists for small ones: both ways run here
-    monkeypatch.setattr(index, "WHOLE_TABLE", 500)
+    monkeypatch.setattr(grouping, "WHOLE_TABLE", 500)
     folder = tmp_path / "ct"
     generate_demo(folder, persons=1500, seed=7)
     dss, dmv, births = (_synthetic(folder, s) for s in PLACES)

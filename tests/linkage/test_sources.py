@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.loads.local import load_local_file
 from statedata.core.audit import AuditEvent
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work

@@ -196,7 +196,7 @@ def test_readers_see_counts_but_not_samples_nor_the_blocked_rows(
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    from statedata.catalog.local_loads import load_local_file
+    from statedata.catalog.loads.local import load_local_file
     from statedata.core.db import unit_of_work
     from statedata.identity.actor import Actor
     from statedata.quality.service import update_rules

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.app import create_app
 from statedata.catalog.datasets import create_dataset, update_dictionary
 from statedata.catalog.lifecycle import approve, submit_for_review
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.loads.local import load_local_file
 from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.identity.actor import Actor

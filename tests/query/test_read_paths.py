@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from statedata.app import create_app
 from statedata.catalog.datasets import create_dataset, update_dictionary
 from statedata.catalog.lifecycle import approve, submit_for_review
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.loads.local import load_local_file
 from statedata.core.audit import AuditEvent
 from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work, utcnow
@@ -380,3 +380,22 @@ def test_the_walk_reaches_every_kind_of_read(instance: Instance) -> None:
             response = client.get(url, follow_redirects=True)
             assert response.status_code == 200, url
             assert SSNS[0] in _body(response), url
+
+
+def test_a_grant_that_names_a_personal_column_shows_it_to_its_holder(instance: Instance) -> None:
+    holder = make_user(instance.factory, "walk.named", "researcher")
+    with unit_of_work(instance.factory) as session:
+        session.add(
+            AccessGrant(
+                user_id=holder.id,
+                resource_type="dataset",
+                resource_id=instance.granted,
+                columns=["client"],
+                expires_at=utcnow() + timedelta(days=30),
+            )
+        )
+    with TestClient(instance.app, raise_server_exceptions=False) as client:
+        sign_in(client, "walk.named")
+        rows = client.get(f"/api/v1/datasets/{instance.granted}/rows").json()
+        assert rows["masked"] == []
+        assert {r["client"] for r in rows["rows"]} == {GRANTED_NAME}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
 from statedata.core.config import load_settings
-from statedata.core.errors import ConfigError
+from statedata.core.errors import ConfigError, InvalidInput
 from tests.factories import instance_settings, make_user, sign_in
 
 
@@ -154,3 +154,38 @@ def test_a_configured_map_tile_server_is_the_only_outside_image_source(
     assert "script-src 'self';" in policy
     with pytest.raises(ConfigError, match=r"STATEDATA_MAP_TILE_URL: .*'javascript:alert"):
         load_settings(home=tmp_path / "bad", map_tile_url="javascript:alert(1)")
+
+
+def test_a_refusal_names_the_parameter_it_is_about_as_data(client: TestClient) -> None:
+    """problem+json carries the field beside the sentence, so a client needs no parsing."""
+    response = client.get("/api/v1/datasets", params={"limit": -1})
+    assert response.status_code == 422
+    assert response.json()["field"] == "limit"
+    assert response.json()["detail"].startswith("limit: ")
+
+
+def test_a_bad_value_in_a_file_is_located_by_row_and_column(tmp_path: Path) -> None:
+    from statedata.storage.readers import open_source
+    from statedata.storage.schema import Column
+
+    path = tmp_path / "counts.csv"
+    path.write_text("town,count\nHartford,3\nSalem,three\n")
+    columns = [Column("town", "VARCHAR"), Column("count", "BIGINT")]
+    with pytest.raises(InvalidInput) as raised:
+        open_source(path, "csv", columns).batches.read_all()
+    assert (raised.value.field, raised.value.row, raised.value.column) == ("file", 2, "count")
+    assert "row 2, column 'count'" in raised.value.detail
+
+
+def test_the_ckan_api_names_the_field_of_a_validation_error(client: TestClient) -> None:
+    found = client.get("/api/3/action/package_search", params={"rows": "many"}).json()
+    assert found["success"] is False
+    assert found["error"]["__type"] == "Validation Error"
+    assert found["error"]["rows"] == ["'many' is not a whole number."]
+
+
+def test_an_error_without_a_subject_has_no_field() -> None:
+    assert InvalidInput("The file is empty.").field is None
+    assert InvalidInput("limit: too big").located() == {"field": "limit"}
+    explicit = InvalidInput("Row 4 is short.", field="file", row=4)
+    assert explicit.located() == {"field": "file", "row": 4}

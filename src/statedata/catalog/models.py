@@ -112,7 +112,8 @@ class DatasetVersion(Base):
         ForeignKey("catalog_dataset.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ... as the steward sees them
-    store_version: Mapped[int] = mapped_column(Integer)  # the table store's own version
+    # The table store's own version; for a blocked version, the one its load built on (-1: none)
+    store_version: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(10))  # replace, append, upsert, restore
     # published, or blocked: an error-level quality rule broke, so it never became current
     status: Mapped[str] = mapped_column(String(10), default="published")
@@ -124,6 +125,8 @@ class DatasetVersion(Base):
     columns: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     schema_change: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     restored_from: Mapped[int | None] = mapped_column(Integer)
+    # A blocked version's rows, never committed to the store: {"base", "files", "primary_key"}
+    held: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     created_by_name: Mapped[str] = mapped_column(String(100), default="")

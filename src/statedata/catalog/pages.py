@@ -14,12 +14,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from statedata.catalog import datasets, inventory, lifecycle, pii, uploads, versions
+from statedata.catalog import datasets, lifecycle, uploads, versions
 from statedata.catalog import vocabulary as vocab
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.exports import dataset_jsonld
-from statedata.catalog.freshness import STATE_LABELS, freshness_of
+from statedata.catalog.freshness.states import STATE_LABELS, freshness_of
+from statedata.catalog.loads import plan
+from statedata.catalog.loads.restore import restore_version
 from statedata.catalog.models import Dataset
+from statedata.catalog.pii import findings as pii
 from statedata.catalog.router import search_request
 from statedata.catalog.schemas import ColumnIn, LoadRequest
 from statedata.catalog.search import FACETS, SearchRequest, search_datasets
@@ -133,7 +136,7 @@ def _metadata_form(
     actor: Actor,
     dataset: Dataset | None,
     values: dict[str, Any],
-    error: str | None,
+    error: StatedataError | None,
     status_code: int = 200,
 ) -> Response:
     agencies = (
@@ -145,7 +148,9 @@ def _metadata_form(
         {
             "dataset": dataset,
             "values": values,
-            "error": error,
+            "error": error.detail if error else None,
+            # the field the error is about, so the form marks it and the message links to it
+            "error_field": error.field if error else None,
             "agencies": agencies,
             **_form_choices(),
         },
@@ -205,7 +210,7 @@ async def create_dataset_from_page(
         if not shown_in_form(exc):
             raise
         session.rollback()
-        return _metadata_form(request, session, actor, None, values, exc.detail, 422)
+        return _metadata_form(request, session, actor, None, values, exc, 422)
     flash(request, f"Draft {dataset.public_id} created. Upload its data next.", kind="notice")
     return RedirectResponse(f"/datasets/{dataset.public_id}/upload", status_code=303)
 
@@ -283,7 +288,7 @@ async def edit_from_page(
             raise
         session.rollback()
         dataset = datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
-        return _metadata_form(request, session, actor, dataset, values, exc.detail, 422)
+        return _metadata_form(request, session, actor, dataset, values, exc, 422)
     flash(request, "Metadata saved.", kind="notice")
     return RedirectResponse(f"/datasets/{dataset.public_id}", status_code=303)
 
@@ -392,7 +397,7 @@ def confirm_page(
             "upload": upload,
             "current": current,
             "types": COLUMN_TYPES,
-            "retypable": upload.format in versions.RETYPABLE_FORMATS,
+            "retypable": upload.format in plan.RETYPABLE_FORMATS,
         },
         title=f"Confirm the columns of {upload.file_name}",
         json_url=f"/api/v1/datasets/{dataset.public_id}/uploads/{upload.id}",
@@ -417,7 +422,7 @@ async def confirm_from_page(
         note=str(form.get("note", ""))[:2000],
     )
     try:
-        job = versions.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
+        job = plan.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
     except StatedataError as exc:
         if not shown_in_form(exc):
             raise
@@ -492,7 +497,7 @@ def restore_from_page(
     settings = get_settings(request)
 
     def restore() -> Dataset:
-        versions.restore_version(session, actor=actor, settings=settings, ref=ref, number=number)
+        restore_version(session, actor=actor, settings=settings, ref=ref, number=number)
         return datasets.find_dataset(session, ref=ref)
 
     return _lifecycle_post(request, ref, restore, f"Version {number} restored as a new version.")
@@ -525,83 +530,3 @@ def agency_page(code: str, request: Request, session: DbSession, actor: CurrentA
         title=agency.name,
         json_url=f"/api/v1/datasets?agency={agency.code}&limit=200",
     )
-
-
-@router.get("/inventory/{code}", response_class=HTMLResponse)
-def inventory_page(
-    code: str, request: Request, session: DbSession, actor: CurrentActor
-) -> Response:
-    agency = get_agency_by_code(session, code=code.upper())
-    rows = inventory.inventory_rows(session, actor=actor, agency_code=agency.code)
-    manage = decide(
-        actor,
-        Action.MANAGE_INVENTORY,
-        Resource(type="inventory", id=agency.code, agency_id=agency.id),
-    ).allowed
-    return render(
-        request,
-        "inventory.html",
-        {
-            "agency": agency,
-            "rows": rows,
-            "manage": manage,
-            "year": utcnow().year,
-            "criteria": vocab.HIGH_VALUE_CRITERIA,
-            "submissions": inventory.list_submissions(session, agency_id=agency.id),
-        },
-        title=f"Inventory of {agency.name}",
-        json_url=f"/api/v1/inventory/{agency.code}",
-    )
-
-
-@router.post("/inventory/{code}/import", dependencies=[Depends(require_form_csrf)])
-async def inventory_import_from_page(
-    code: str, request: Request, session: DbSession, actor: CurrentActor
-) -> Response:
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        flash(request, "file: choose a CSV or XLSX file to import.")
-        return RedirectResponse(f"/inventory/{code.upper()}", status_code=303)
-    name = upload.filename or ""
-    content = await upload.read()
-    try:
-        counts = inventory.import_inventory(
-            session,
-            actor=actor,
-            agency_code=code,
-            content=content,
-            fmt="xlsx" if name.lower().endswith(".xlsx") else "csv",
-        )
-    except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        session.rollback()
-        flash(request, exc.detail)
-    else:
-        flash(
-            request,
-            f"Imported: {counts['updated']} updated, {counts['added']} added.",
-            kind="notice",
-        )
-    return RedirectResponse(f"/inventory/{code.upper()}", status_code=303)
-
-
-@router.post("/inventory/{code}/submissions", dependencies=[Depends(require_form_csrf)])
-def inventory_submit_from_page(
-    code: str,
-    request: Request,
-    session: DbSession,
-    actor: CurrentActor,
-    year: int = Form(...),
-    note: str = Form(""),
-) -> Response:
-    try:
-        inventory.submit_inventory(session, actor=actor, agency_code=code, year=year, note=note)
-    except StatedataError as exc:
-        if not shown_in_form(exc):
-            raise
-        flash(request, exc.detail)
-    else:
-        flash(request, f"The {year} inventory was submitted.", kind="notice")
-    return RedirectResponse(f"/inventory/{code.upper()}", status_code=303)

@@ -6,7 +6,7 @@ from typing import Any
 
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.datasets import dictionary_of, is_released
-from statedata.catalog.freshness import freshness_of
+from statedata.catalog.freshness.states import freshness_of
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.vocabulary import HIGH_VALUE_CRITERIA, accrual_periodicity
 from statedata.core.db import utcnow

@@ -8,17 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from statedata.catalog import (
-    access_plan,
-    datasets,
-    inventory,
-    lifecycle,
-    pulls,
-    sources,
-    uploads,
-    versions,
-)
+from statedata.catalog import datasets, lifecycle, uploads, versions
 from statedata.catalog.exports import data_json
+from statedata.catalog.inventory import access_plan
+from statedata.catalog.inventory import annual as inventory
+from statedata.catalog.inventory.spreadsheets import spreadsheet_response
+from statedata.catalog.loads import plan
+from statedata.catalog.loads.restore import restore_version
 from statedata.catalog.representation import (
     datapackage,
     dataset_detail,
@@ -27,7 +23,8 @@ from statedata.catalog.representation import (
 )
 from statedata.catalog.schemas import LoadRequest, UploadOut
 from statedata.catalog.search import SearchRequest, search_datasets
-from statedata.catalog.spreadsheets import spreadsheet_response
+from statedata.catalog.sources import configuration as sources
+from statedata.catalog.sources import pulls
 from statedata.core.db import run_after_commit, unit_of_work, utcnow
 from statedata.core.errors import InvalidInput, TooLarge
 from statedata.query.reading import Use, open_reading
@@ -163,7 +160,7 @@ def load(
     actor: CurrentActor,
 ) -> dict[str, Any]:
     """Confirm the columns (names in order, types) and load the upload as the next version."""
-    job = versions.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
+    job = plan.start_load(session, actor=actor, ref=ref, upload_id=upload_id, request=body)
     queue = request.app.state.jobs
     job_id = job.id
     run_after_commit(session, lambda: queue.enqueue(job_id))
@@ -274,7 +271,7 @@ def restore(
 ) -> dict[str, Any]:
     """Publish an earlier version's rows again, as a new version."""
     note = str((body or {}).get("note", ""))
-    version = versions.restore_version(
+    version = restore_version(
         session, actor=actor, settings=get_settings(request), ref=ref, number=number, note=note
     )
     dataset = datasets.get_dataset(session, actor=actor, ref=ref)

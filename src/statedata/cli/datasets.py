@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from statedata.catalog import datasets, pulls, versions
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog import datasets, versions
+from statedata.catalog.loads.local import load_local_file
+from statedata.catalog.loads.restore import restore_version
 from statedata.catalog.search import SearchRequest, search_datasets
+from statedata.catalog.sources import pulls
 from statedata.cli.context import open_instance
 from statedata.core.errors import InvalidInput
 from statedata.core.jobs import Job, run_job
@@ -169,7 +171,7 @@ def restore(
     """Publish an earlier version's rows as a new version."""
     instance = open_instance()
     with instance.session() as session:
-        version = versions.restore_version(
+        version = restore_version(
             session, actor=CLI, settings=instance.settings, ref=ref, number=number
         )
         typer.echo(f"version {version.number}: {version.rows:,} rows (restored from {number})")

@@ -402,12 +402,13 @@ def load_settings(**overrides: Any) -> Settings:
         shown = "" if isinstance(given, dict) or field in SECRET_FIELDS else f" (got {given!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{env_name(field)}: {message}{shown}") from None
-    for check in _CHECKS.values():
+    for name, check in _CHECKS.items():
         try:
             check(settings)
         except InvalidInput as exc:
-            field, _, message = exc.detail.partition(": ")
-            raise ConfigError(f"{env_name(field)}: {message}") from None
+            field = exc.field or name
+            message = exc.detail.removeprefix(f"{field}: ")
+            raise ConfigError(f"{env_name(field)}: {message}", field=env_name(field)) from None
     return settings
 
 

@@ -5,16 +5,51 @@ Each error carries an HTTP status and a message a person can act on, so no adapt
 
 from __future__ import annotations
 
+import re
+
+# The house's messages begin with what they are about ("limit: 5000 must be ..."), so that a
+# person reading one line knows where to look; the error also keeps it as data.
+_SUBJECT = re.compile(r"^([A-Za-z_$][\w$.\[\]-]{0,60}): ")
+
 
 class StatedataError(Exception):
-    """Base of every error the project raises on purpose."""
+    """Base of every error the project raises on purpose.
+
+    Besides the message, an error says as data what it is about, for adapters that place it (a
+    problem+json ``field``, CKAN's error dict, a form's field): ``field`` (a parameter, setting,
+    form field or SoQL clause), and for a value in a file or table its ``row`` (1 is the first
+    row of data) and ``column``. An error raised without ``field`` takes the subject its message
+    begins with, per the house convention.
+    """
 
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        if field is None:
+            found = _SUBJECT.match(detail)
+            field = found.group(1) if found else None
+        self.field = field
+        self.row = row
+        self.column = column
+
+    def located(self) -> dict[str, str | int]:
+        """What the error is about, as data (only what is known)."""
+        where: dict[str, str | int | None] = {
+            "field": self.field,
+            "row": self.row,
+            "column": self.column,
+        }
+        return {k: v for k, v in where.items() if v is not None}
 
 
 class ConfigError(StatedataError):

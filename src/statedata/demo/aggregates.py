@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from statedata.demo import names
+from statedata.demo import employers, places
 from statedata.demo.population import town_weights, town_zip
 from statedata.standards.towns import load_towns
 
@@ -67,8 +67,8 @@ def overdose_deaths_by_town_quarter(seed: int) -> Iterator[Row]:
 
 
 def _business_name(rng: random.Random) -> tuple[str, str]:
-    word, kind = rng.choice(names.EMPLOYER_WORDS), rng.choice(names.EMPLOYER_KINDS)
-    long_form, short_form = rng.choice(names.LEGAL_FORMS)
+    word, kind = rng.choice(employers.EMPLOYER_WORDS), rng.choice(employers.EMPLOYER_KINDS)
+    long_form, short_form = rng.choice(employers.LEGAL_FORMS)
     return f"{word} {kind} {long_form}", f"{word} {kind} {short_form}"
 
 
@@ -80,7 +80,7 @@ def businesses(seed: int, count: int) -> Iterator[tuple[Row, Row | None, str]]:
         business_id = f"B{index + 1:07d}"
         legal, short = _business_name(rng)
         town_index = rng.randrange(len(towns))
-        street = f"{rng.randrange(1, 3000)} {rng.choice(names.STREETS)} {rng.choice(names.STREET_SUFFIXES)[1]}"
+        street = f"{rng.randrange(1, 3000)} {rng.choice(places.STREETS)} {rng.choice(places.STREET_SUFFIXES)[1]}"
         fein = f"{rng.randrange(10, 99)}-{rng.randrange(10**6, 10**7)}"
         registered = date(1990, 1, 1) + timedelta(days=rng.randrange(0, 35 * 365))
         registration = {

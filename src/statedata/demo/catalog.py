@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog import datasets, lifecycle
-from statedata.catalog.local_loads import load_local_file
+from statedata.catalog.freshness.reminders import queue_freshness_reminders
+from statedata.catalog.loads.local import load_local_file
 from statedata.catalog.models import Dataset
-from statedata.catalog.reminders import queue_freshness_reminders
-from statedata.catalog.sources import SourceConfig, configure_source
+from statedata.catalog.sources.configuration import SourceConfig, configure_source
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
 from statedata.core.errors import StatedataError

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from statedata.demo import names
+from statedata.demo import names, places
 from statedata.standards.towns import load_towns
 
 AS_OF = date(2026, 1, 1)
@@ -80,7 +80,7 @@ def zipf_weights(count: int, exponent: float = 0.9) -> NDArray[np.float64]:
 
 def town_weights() -> NDArray[np.float64]:
     weights = np.array(
-        [names.LARGE_TOWNS.get(t.name, names.SMALL_TOWN_WEIGHT) for t in load_towns()],
+        [places.LARGE_TOWNS.get(t.name, places.SMALL_TOWN_WEIGHT) for t in load_towns()],
         dtype=np.float64,
     )
     return np.asarray(weights / weights.sum(), dtype=np.float64)
@@ -156,8 +156,8 @@ def generate_population(start: int, count: int, seed: int) -> Population:
     ]
     town = rng.choice(len(towns), count, p=town_weights())
     house = rng.integers(1, 2400, count)
-    street = rng.integers(0, len(names.STREETS), count)
-    street_suffix = rng.integers(0, len(names.STREET_SUFFIXES), count)
+    street = rng.integers(0, len(places.STREETS), count)
+    street_suffix = rng.integers(0, len(places.STREET_SUFFIXES), count)
     has_unit = rng.random(count) < 0.18
     unit = np.where(has_unit, np.char.mod("%d", rng.integers(1, 40, count)).astype(object), "")
     po_box = np.where(
@@ -166,7 +166,7 @@ def generate_population(start: int, count: int, seed: int) -> Population:
     moved = rng.random(count) < 0.15
     previous_town = np.where(moved, rng.choice(len(towns), count, p=town_weights()), -1)
     previous_house = rng.integers(1, 2400, count)
-    previous_street = rng.integers(0, len(names.STREETS), count)
+    previous_street = rng.integers(0, len(places.STREETS), count)
     phone = np.array(
         [
             f"860{n:07d}" if r < 0.5 else f"203{n:07d}"

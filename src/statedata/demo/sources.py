@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from statedata.demo import errors, names
+from statedata.demo import employers, errors, places
 from statedata.demo.population import AS_OF, Population, age_on, town_zip
 from statedata.standards.towns import load_towns
 
@@ -195,11 +195,11 @@ class Clerk:
                 int(p.previous_house_number[i]),
                 int(p.previous_street[i]),
             )
-        long_suffix, short_suffix = names.STREET_SUFFIXES[suffix_index]
+        long_suffix, short_suffix = places.STREET_SUFFIXES[suffix_index]
         abbreviated = self.rates.upper_case or rng.random() < 0.5
-        line = f"{house} {names.STREETS[street]} {short_suffix if abbreviated else long_suffix}"
+        line = f"{house} {places.STREETS[street]} {short_suffix if abbreviated else long_suffix}"
         if p.unit[i]:
-            long_unit, short_unit = names.UNIT_FORMS[house % len(names.UNIT_FORMS)]
+            long_unit, short_unit = places.UNIT_FORMS[house % len(places.UNIT_FORMS)]
             unit = short_unit if abbreviated else (long_unit or short_unit)
             line += f" {unit}{'' if unit == '#' else ' '}{p.unit[i]}"
         if p.po_box[i]:
@@ -325,7 +325,7 @@ def _sde(
 def _employer(rng: random.Random) -> tuple[str, str]:
     index = rng.randrange(600)
     local = random.Random(index)
-    name = f"{local.choice(names.EMPLOYER_WORDS)} {local.choice(names.EMPLOYER_KINDS)} {local.choice(names.LEGAL_FORMS)[1]}"
+    name = f"{local.choice(employers.EMPLOYER_WORDS)} {local.choice(employers.EMPLOYER_KINDS)} {local.choice(employers.LEGAL_FORMS)[1]}"
     return f"06-{1_000_000 + index * 7717 % 8_999_999:07d}", name
 
 

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from statedata.core.errors import NotFound
 from statedata.core.jobs import Job, record_job
 from statedata.identity.actor import Actor
+from statedata.identity.models import User
 from statedata.identity.policy import Action, Resource, authorize
+from statedata.identity.users import actor_for
+
+
+def job_actor(session: Session, job_id: int) -> Actor:
+    """Who a running job acts for: the person who started it, or the system."""
+    job = session.get(Job, job_id)
+    user = session.get(User, job.created_by_user_id) if job and job.created_by_user_id else None
+    return actor_for(user, via="job", client_ip=None) if user else Actor.system("job")
 
 
 def create_job(session: Session, *, actor: Actor, kind: str, params: dict[str, Any]) -> Job:

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog.datasets import find_dataset, get_dataset, get_dataset_for_edit, resource_of
 from statedata.catalog.models import Dataset
-from statedata.catalog.versions import job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import Conflict, InvalidInput, NotFound
 from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor
-from statedata.identity.jobs import create_job
+from statedata.identity.jobs import create_job, job_actor
 from statedata.identity.policy import Action, Resource, authorize
 from statedata.linkage import index
 from statedata.linkage.attributes import ATTRIBUTES, Mapping, parse_mapping

@@ -35,16 +35,15 @@ from statedata.catalog.datasets import (
     update_dictionary,
 )
 from statedata.catalog.lifecycle import submit_for_review
+from statedata.catalog.loads.tables import load_table
 from statedata.catalog.models import Dataset
-from statedata.catalog.table_loads import load_table
-from statedata.catalog.versions import job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work
 from statedata.core.errors import NotFound, StatedataError
 from statedata.core.jobs import JobContext
 from statedata.identity.actor import Actor, Role
-from statedata.identity.jobs import create_job
+from statedata.identity.jobs import create_job, job_actor
 from statedata.identity.policy import Action, decide
 from statedata.privacy.budgets import kept_dataset, privacy_row, spent
 from statedata.privacy.models import DatasetPrivacy, Release

@@ -1,9 +1,9 @@
-"""Check a stored version against its dataset's rules, and keep what the check found.
+"""Check a version's rows against its dataset's rules, and keep what the check found.
 
-A load calls :func:`check_stored_version` after the table store committed the rows and before
-the catalog makes them current; :mod:`statedata.catalog.versions` decides from the report whether
-the version is published or blocked. Rules compare with the dataset's current version (row-count
-change, drift) through what that version's report remembered.
+A load calls :func:`check_rows` on the rows it staged, before the table store commits anything;
+the load pipeline (:mod:`statedata.catalog.loads`) decides from the report whether the rows are
+committed and published or held back as a blocked version. Rules compare with the dataset's
+current version (row-count change, drift) through what that version's report remembered.
 """
 
 from __future__ import annotations
@@ -69,21 +69,22 @@ def report_of(session: Session, version: DatasetVersion | None) -> VersionReport
     return session.scalar(select(VersionReport).where(VersionReport.version_id == version.id))
 
 
-def check_stored_version(
+def check_rows(
     session: Session,
     *,
     settings: Settings,
     dataset: Dataset,
-    store_version: int,
+    relation: Relation,
     columns: list[Column],
     current: DatasetVersion | None,
     today: date | None = None,
 ) -> CheckReport:
-    """Every rule of ``dataset`` over the stored rows in one pass, which also gathers the
-    aggregates of the version's profile; one more pass completes the profile.
+    """Every rule of ``dataset`` over a version's rows (staged or stored) in one pass, which
+    also gathers the aggregates of the version's profile; one more pass completes the profile.
 
     Args:
-        columns: the stored version's columns (the dictionary is matched to them first).
+        relation: the rows, as the query engine reads them.
+        columns: the rows' columns (the dictionary is matched to them first).
         current: the dataset's published version, which version rules compare with.
     """
     fields = synced_fields(dataset.dictionary, columns)
@@ -107,7 +108,6 @@ def check_stored_version(
         reference=lambda name, column: referenced.relations[(name, column)].name,
     )
     engine = engine_for(settings)
-    relation = engine.relation(dataset.public_id, store_version)
     profiled = first_pass(columns)
     with engine.job_cursor(relation, *referenced.relations.values()) as cursor:
         report = run_checks(

@@ -32,7 +32,7 @@ from statedata.quality.checks.reference import Reference
 from statedata.quality.dictionary_rules import checked_own_rules, dictionary_rules
 from statedata.quality.models import VersionReport
 from statedata.quality.reports import (
-    check_stored_version,
+    check_rows,
     report_of,
     report_out,
     save_report,
@@ -40,6 +40,7 @@ from statedata.quality.reports import (
 from statedata.quality.rules import parse_rules, rule_types
 from statedata.quality.trend import TrendPoint
 from statedata.query.reading import Reading, Use, open_reading
+from statedata.storage.duck import engine_for
 from statedata.storage.schema import Column
 
 
@@ -104,11 +105,11 @@ def recheck_current(
         )
         .order_by(DatasetVersion.number.desc())
     )
-    report = check_stored_version(
+    report = check_rows(
         session,
         settings=settings,
         dataset=dataset,
-        store_version=version.store_version,
+        relation=engine_for(settings).relation(dataset.public_id, version.store_version),
         columns=[Column(c["name"], c["type"]) for c in version.columns],
         current=previous,
     )

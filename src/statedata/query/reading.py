@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.datasets import get_dataset, resource_of, visible_to
 from statedata.catalog.models import Dataset, DatasetVersion
-from statedata.catalog.versions import readable_version
+from statedata.catalog.versions import readable_version, version_relation
 from statedata.core.config import Settings
 from statedata.identity.actor import Actor
 from statedata.identity.grants import live_grants
@@ -137,11 +137,8 @@ def open_reading(
     names = {c.name for c in columns}
     masked = masked_columns(actor, resource, pii_columns(dataset) & names, grants)
     engine = engine_for(settings)
-    relation = engine.relation(
-        dataset.public_id,
-        chosen.store_version,
-        masked={c.name: c.type for c in columns if c.name in masked},
-    )
+    hidden = {c.name: c.type for c in columns if c.name in masked}
+    relation = version_relation(settings, dataset, chosen, hidden)
     if use in (Use.API, Use.DOWNLOAD):
         count_use(settings, dataset.id, use.value)
     return Reading(

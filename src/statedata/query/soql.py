@@ -13,23 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from statedata.core.errors import BadQuery, StatedataError
 from statedata.query.geo import GeoColumns, within_circle_sql
+from statedata.query.soql_parsing import DIALECT, parse_clause, parse_list
 from statedata.storage.duck import sql_type
 from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column
 
-MAX_CLAUSE_CHARS = 4_000
 MAX_DEPTH = 60
-# SoQL spells identifiers with backticks and strings with single quotes, as MySQL does.
-DIALECT = "mysql"
 AGGREGATES: dict[type[exp.Expr], str] = {
     exp.Count: "count",
     exp.Sum: "sum",
@@ -379,63 +374,9 @@ def _as_column(emitter: _Emitter, node: exp.Expr) -> exp.Column:
     return node
 
 
-# parsing -----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1024)
-def _statements(source: str) -> tuple[exp.Expr, ...]:
-    """Parsed statements, kept for repeated queries (the emitter only reads the trees)."""
-    return tuple(p for p in sqlglot.parse(source, read=DIALECT) if p is not None)
-
-
-def _parse(clause: str, text: str, wrapper: str) -> tuple[exp.Expr, int]:
-    """Parse ``text`` inside ``wrapper`` (its ``{}``); returns the tree and the wrapper's prefix."""
-    if len(text) > MAX_CLAUSE_CHARS:
-        raise BadQuery(f"{clause}: is {len(text)} characters; the limit is {MAX_CLAUSE_CHARS}.")
-    prefix = wrapper.index("{}")
-    source = wrapper.replace("{}", text)
-    try:
-        statements = _statements(source)
-    except ParseError as exc:
-        raise BadQuery(_parse_error(clause, exc, source, prefix)) from None
-    except RecursionError:
-        raise BadQuery(f"{clause}: nests too deeply.") from None
-    except Exception as exc:  # the tokenizer raises several kinds; all are bad input
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BadQuery(f"{clause}: could not be read ({message}).") from None
-    if len(statements) != 1:
-        raise BadQuery(f"{clause}: must be one expression, not {len(statements)} statements.")
-    return statements[0], prefix
-
-
-def _parse_error(clause: str, exc: ParseError, source: str, prefix: int) -> str:
-    first = exc.errors[0] if exc.errors else {}
-    line, col = first.get("line"), first.get("col")
-    highlight = str(first.get("highlight") or "")
-    description = str(first.get("description") or "unexpected text").split(" for <")[0]
-    if isinstance(line, int) and isinstance(col, int):
-        lines = source.split("\n")
-        offset = sum(len(x) + 1 for x in lines[: line - 1]) + col - len(highlight)
-        position = max(offset - prefix + 1, 1)
-        near = f" {highlight!r}" if highlight.strip() else " the end"
-        return f"{clause}: cannot read{near} at character {position} ({description})."
-    return f"{clause}: {description}."
-
-
-def _expressions(clause: str, text: str, keyword: str) -> tuple[list[exp.Expr], int]:
-    tree, prefix = _parse(clause, text, f"SELECT 1 {keyword} {{}}")
-    if not isinstance(tree, exp.Select):
-        raise BadQuery(f"{clause}: could not be read as a list.")
-    node = tree.args.get({"GROUP BY": "group", "ORDER BY": "order"}[keyword])
-    extra = [k for k, v in tree.args.items() if v and k not in ("expressions", "group", "order")]
-    if node is None or extra:
-        raise BadQuery(f"{clause}: {text!r} is not a list of {keyword.split()[0].lower()} terms.")
-    return list(node.expressions), prefix
-
-
 def _select_list(emitter: _Emitter, text: str) -> tuple[list[tuple[str, str]], dict[str, exp.Expr]]:
     """The select items as (SQL, output name), and each output name's expression."""
-    tree, emitter.prefix = _parse("$select", text, "SELECT {}")
+    tree, emitter.prefix = parse_clause("$select", text, "SELECT {}")
     extra = [k for k, v in tree.args.items() if v and k != "expressions"]
     if not isinstance(tree, exp.Select) or extra:
         raise BadQuery(f"$select: {text!r} must be a list of columns and expressions only.")
@@ -526,7 +467,7 @@ def compile_soql(
     filtering = emitter("$where", aggregates=False)
     conditions: list[str] = []
     if request.where.strip():
-        tree, filtering.prefix = _parse("$where", request.where, "{}")
+        tree, filtering.prefix = parse_clause("$where", request.where, "{}")
         conditions.append(filtering.emit(tree))
     for name, value in request.filters.items():
         conditions.append(_equality(filtering, name, value))
@@ -536,7 +477,7 @@ def compile_soql(
     grouping = emitter("$group", aggregates=False)
     group_terms: list[str] = []
     if request.group.strip():
-        terms, grouping.prefix = _expressions("$group", request.group, "GROUP BY")
+        terms, grouping.prefix = parse_list("$group", request.group, "GROUP BY")
         group_terms = [grouping.emit(t) for t in terms]
 
     having = emitter("$having", aggregates=True, aliases=select_nodes, inline_aliases=True)
@@ -544,14 +485,14 @@ def compile_soql(
     if request.having.strip():
         if not group_terms and not selecting.used_aggregate:
             raise BadQuery("$having: needs $group or an aggregate in $select.")
-        tree, having.prefix = _parse("$having", request.having, "{}")
+        tree, having.prefix = parse_clause("$having", request.having, "{}")
         having_sql = having.emit(tree)
 
     aggregated = bool(group_terms) or selecting.used_aggregate
     ordering = emitter("$order", aggregates=aggregated, aliases=select_nodes)
     order: list[OrderTerm] = []
     if request.order.strip():
-        terms, ordering.prefix = _expressions("$order", request.order, "ORDER BY")
+        terms, ordering.prefix = parse_list("$order", request.order, "ORDER BY")
         for term in terms:
             inner = term.this if isinstance(term, exp.Ordered) else term
             descending = bool(isinstance(term, exp.Ordered) and term.args.get("desc"))

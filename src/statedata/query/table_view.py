@@ -17,6 +17,7 @@ from statedata.core.errors import BadQuery
 from statedata.query.reading import Reading
 from statedata.query.rows import RowsPage, RowsRequest, query_rows
 from statedata.query.soql import SoqlRequest, literal_value
+from statedata.storage.quoting import string_literal
 
 # The operators a filter row offers, with the words the page shows for them.
 OPERATORS: dict[str, str] = {
@@ -45,8 +46,8 @@ def soql_name(name: str) -> str:
 
 
 def soql_text(value: str) -> str:
-    """A SoQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    """A SoQL string literal (SoQL quotes strings as SQL does)."""
+    return string_literal(value)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog.datasets import RESOURCE_TYPE, create_dataset
+from statedata.catalog.loads.pipeline import discard_held
+from statedata.catalog.loads.tables import load_table
 from statedata.catalog.models import Dataset
-from statedata.catalog.table_loads import load_table
-from statedata.catalog.versions import job_actor
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
@@ -31,7 +31,7 @@ from statedata.core.errors import Conflict, Forbidden, InvalidInput
 from statedata.core.jobs import Job, JobContext
 from statedata.identity.actor import Actor, Role
 from statedata.identity.grants import AccessGrant
-from statedata.identity.jobs import create_job
+from statedata.identity.jobs import create_job, job_actor
 from statedata.identity.policy import Action, decide
 from statedata.linkage.models import LinkageSource, PersonRecord
 from statedata.privacy.kanonymity import LADDERS, enforce_k
@@ -344,6 +344,7 @@ def destroy_extracts(session: Session, settings: Settings, request: DataRequest,
     for ref in request.extracts or []:
         if store.exists(ref):
             removed += store.destroy(ref)
+        discard_held(settings, ref)  # a blocked load's rows, if one was ever held back
         dataset = session.scalar(select(Dataset).where(Dataset.public_id == ref))
         if dataset is not None:
             dataset.status, dataset.row_count = "retired", 0

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 
 from statedata.storage.duck import reader_connection
 from statedata.storage.lake import stream_of
+from statedata.storage.quoting import quoted
+from statedata.storage.schema import Column
 
 if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
     import pyarrow.dataset as ds
@@ -66,3 +69,15 @@ class RowsChecksum:
             earlier_count, earlier_total = previous.split(":")
             count, total = count + int(earlier_count), total + int(earlier_total, 16)
         return _checksum_text(count, total)
+
+
+def relation_checksum(
+    cursor: duckdb.DuckDBPyConnection, relation_name: str, columns: list[Column]
+) -> str:
+    """:func:`rows_checksum` of the rows of a relation a query engine cursor can read (a load's
+    staged rows, before the store holds them), over ``columns`` in their order."""
+    listed = ", ".join(quoted(c.name) for c in columns)
+    source = f"(SELECT {listed} FROM {relation_name})"  # noqa: S608 (quoted names)
+    found = cursor.execute(_CHECKSUM_SQL.replace("version_rows", source)).fetchone()
+    assert found is not None
+    return _checksum_text(int(found[0]), int(found[1]))

@@ -2,22 +2,42 @@
 
 Delta's transaction log makes every write atomic: a load that fails part way commits nothing, so
 readers keep seeing the last good version.
+
+A load is written in two steps. :meth:`DeltaTableStore.stage` writes the rows as Parquet files
+(in the table's own folder on a local lake, so that committing them writes nothing more; in a
+local staging folder for object storage) that no version refers to yet; the catalog checks them,
+then :meth:`DeltaTableStore.commit` adds them to the log as the next version in one transaction,
+or :meth:`DeltaTableStore.discard` deletes them. An upsert's rows are merged at the commit, since
+a merge rewrites the files whose keys it matches.
 """
 
 from __future__ import annotations
 
+import shutil
+import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pyarrow as pa
 from deltalake import DeltaTable, WriterProperties, write_deltalake
+from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from statedata.core.errors import InvalidInput, NotFound, StatedataError
 from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column, columns_of
-from statedata.storage.store import StoredVersion, WriteMode
+from statedata.storage.staging import (
+    ROW_GROUP_ROWS,
+    StagedWriter,
+    cast_batch,
+    delta_safe_schema,
+    staged_stream,
+)
+from statedata.storage.store import StagedRows, StoredVersion, WriteMode
 
 if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
     import pyarrow.dataset as ds
@@ -25,15 +45,23 @@ if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading se
 # Row groups of 64k rows rather than delta-rs's default (a whole file in one group): a page of rows
 # decodes one small group instead of a million rows, and statistics skip more (the data API's
 # filtered pages and top-N sorts ran 2-3x faster on a 1M-row table).
-WRITER_PROPERTIES = WriterProperties(max_row_group_size=65_536)
+WRITER_PROPERTIES = WriterProperties(max_row_group_size=ROW_GROUP_ROWS)
 
 
 class DeltaTableStore:
     """Tables as Delta tables under one root URI (a folder path or ``s3://bucket/prefix``)."""
 
-    def __init__(self, root: str, storage_options: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: str,
+        storage_options: dict[str, str] | None = None,
+        staging: Path | None = None,
+    ) -> None:
         self.root = root.rstrip("/")
         self.storage_options = storage_options or {}
+        self.local = urlsplit(self.root).scheme in ("", "file")
+        # Where a load's rows wait for their check when the lake is not a local folder.
+        self.staging = staging
 
     def _uri(self, key: str) -> str:
         if not key or "/" in key or key.startswith("."):
@@ -129,6 +157,95 @@ class DeltaTableStore:
                 storage_options=self.storage_options,
                 writer_properties=WRITER_PROPERTIES,
             )
+
+    def _folder(self, key: str) -> Path:
+        uri = self._uri(key)
+        return Path(uri.removeprefix("file://")) if self.local else Path()
+
+    def stage(self, key: str, batches: pa.RecordBatchReader) -> StagedRows:
+        """Write the rows as Parquet files that no version holds yet (see the module's note).
+
+        A bad value raises the reader's own error (which names the row, column and value), and
+        the files written so far are deleted.
+        """
+        schema = delta_safe_schema(batches.schema)
+        if self.local:
+            folder, in_table = self._folder(key), True
+        else:
+            if self.staging is None:
+                raise InvalidInput("staging: the store has no staging folder for object storage.")
+            folder, in_table = self.staging / f"{key}-{uuid.uuid4().hex}", False
+        folder.mkdir(parents=True, exist_ok=True)
+        writer = StagedWriter(folder, schema)
+        try:
+            for batch in batches:
+                writer.add(batch if batch.schema == schema else cast_batch(batch, schema))
+            writer.close()
+        except BaseException:
+            writer.delete()
+            raise
+        return StagedRows(
+            key=key,
+            files=writer.files,
+            rows=writer.rows,
+            bytes=sum(writer.sizes),
+            columns=columns_of(schema),
+            schema=schema,
+            in_table=in_table,
+            sizes=writer.sizes,
+            stats=writer.stats,
+        )
+
+    def commit(
+        self, staged: StagedRows, *, mode: WriteMode, primary_key: list[str] | None = None
+    ) -> StoredVersion:
+        """Make the staged rows the table's next version, in one transaction."""
+        exists = self.exists(staged.key)
+        if staged.in_table and not (mode is WriteMode.UPSERT and exists):
+            schema = DeltaSchema.from_arrow(staged.schema)
+            actions = [
+                AddAction(
+                    path=Path(path).name,
+                    size=size,
+                    partition_values={},
+                    modification_time=int(time.time() * 1000),
+                    data_change=True,
+                    stats=stats,
+                )
+                for path, size, stats in zip(staged.files, staged.sizes, staged.stats, strict=True)
+            ]
+            if exists:
+                kind = "append" if mode is WriteMode.APPEND else "overwrite"
+                table = self._table(staged.key)
+                table.create_write_transaction(
+                    list[AddAction | RemoveAction](actions), mode=kind, schema=schema
+                )
+            else:
+                create_table_with_add_actions(
+                    self._uri(staged.key),
+                    schema,
+                    actions,
+                    mode="error",
+                    storage_options=self.storage_options,
+                )
+            return self.describe(staged.key)
+        # An upsert merges; object storage receives the rows. Either way the staged files were
+        # only the check's copy.
+        self._write(staged.key, staged_stream(staged), mode, primary_key)
+        self.discard(staged)
+        return self.describe(staged.key)
+
+    def discard(self, staged: StagedRows) -> None:
+        """Delete staged files that will not be committed."""
+        for path in staged.files:
+            Path(path).unlink(missing_ok=True)
+        if not staged.files:
+            return
+        folder = Path(staged.files[0]).parent
+        if not staged.in_table:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif not self.exists(staged.key) and not any(folder.iterdir()):
+            folder.rmdir()  # the first load of a table that never came to be
 
     def describe(self, key: str, version: int | None = None) -> StoredVersion:
         table = self._table(key, version)

@@ -128,17 +128,21 @@ def scratch_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
 
 @dataclass(frozen=True)
 class Relation:
-    """Where a version's rows are, as a name a query can select from."""
+    """Where rows are, as a name a query can select from, and what each cursor must be given
+    first (Arrow datasets to register, temporary views to make, in order)."""
 
     name: str
     row_identity: bool  # the relation has FILE_INDEX and ROW_NUMBER (keyset paging uses them)
-    arrow: Any = None  # an Arrow dataset to register on the cursor (object storage)
-    # Columns shown as typed nulls (name -> type): the relation itself hides them.
-    masked: Mapping[str, str] = field(default_factory=dict)
+    arrow: Mapping[str, Any] = field(default_factory=dict)  # name -> Arrow dataset (object storage)
+    views: tuple[tuple[str, str], ...] = ()  # (name, SELECT): temporary views on the cursor
 
 
 def _key_name(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", key.lower())
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
 
 def _masking_select(source: str, masked: Mapping[str, str]) -> str:
@@ -191,22 +195,68 @@ class QueryEngine:
     ) -> Relation:
         """The version's rows, as a view made the first time it is asked for; ``masked``
         (column -> type) names the columns the view shows as nulls."""
-        masked = dict(masked or {})
         base = "v_" + _key_name(key) + f"_{store_version}"
         files = None if base in self._views else self._store.data_files(key, store_version)
-        if base not in self._views and files is None:
-            arrow = self._store.dataset(key, store_version)
-            return Relation(base, row_identity=False, arrow=arrow, masked=masked)
+        if base not in self._views and files is None:  # object storage: an Arrow dataset
+            arrow = self.arrow_dataset(key, store_version)
+            if not masked:
+                return Relation(base, row_identity=False, arrow={base: arrow})
+            raw = f"{base}_raw"
+            return Relation(
+                base, False, arrow={raw: arrow}, views=((base, _masking_select(raw, masked)),)
+            )
         if base not in self._views:
             assert files is not None
             self._create_view(base, self._version_source(key, store_version, files))
         if not masked:
             return Relation(base, row_identity=True)
-        digest = hashlib.sha256(repr(sorted(masked.items())).encode()).hexdigest()[:12]
-        name = f"{base}_m{digest}"
+        name = f"{base}_m{_digest(sorted(masked.items()))}"
         if name not in self._views:
             self._create_view(name, _masking_select(base, masked))
-        return Relation(name, row_identity=True, masked=masked)
+        return Relation(name, row_identity=True)
+
+    def staged_relation(
+        self,
+        key: str,
+        *,
+        base: int | None,
+        files: list[str],
+        mode: str,
+        primary_key: list[str] | None = None,
+        masked: Mapping[str, str] | None = None,
+    ) -> Relation:
+        """The rows a load would make the next version: the staged ``files`` replacing the
+        ``base`` version's rows (replace), after them (append) or over them by primary key
+        (upsert); with no files, the base version's rows (a restore). Made as temporary views on
+        the cursor that reads it, since a load's rows are read only until it is decided."""
+        staged = "read_parquet([" + ", ".join(string_literal(f) for f in files) + "])"
+        source = None if base is None else self.relation(key, base)
+        name = f"c_{_key_name(key)}_{_digest([base, files, mode, primary_key])}"
+        setup: tuple[tuple[str, str], ...] = source.views if source else ()
+        earlier = ""
+        if source is not None:
+            hidden = f" EXCLUDE ({FILE_INDEX}, {ROW_NUMBER})" if source.row_identity else ""
+            earlier = f"SELECT *{hidden} FROM {source.name}"  # noqa: S608 (our own names)
+        if source is None or mode == "replace":
+            sql = f"SELECT *, file_index AS {FILE_INDEX}, file_row_number AS {ROW_NUMBER} FROM {staged}"  # noqa: S608
+            identity = True
+        elif not files:
+            sql, identity = earlier, False
+        elif mode == "append":
+            sql, identity = f"{earlier} UNION ALL BY NAME SELECT * FROM {staged}", False  # noqa: S608
+        else:  # upsert: the earlier rows whose key the load does not bring, then the load's
+            match = " AND ".join(f"e.{quoted(c)} = s.{quoted(c)}" for c in primary_key or [])
+            sql = (
+                f"SELECT e.* FROM ({earlier}) e ANTI JOIN {staged} s ON {match} "  # noqa: S608
+                f"UNION ALL BY NAME SELECT * FROM {staged}"
+            )
+            identity = False
+        arrow = dict(source.arrow) if source else {}
+        if not masked:
+            return Relation(name, identity, arrow=arrow, views=(*setup, (name, sql)))
+        inner = f"{name}_raw"
+        views = (*setup, (inner, sql), (name, _masking_select(inner, masked)))
+        return Relation(name, identity, arrow=arrow, views=views)
 
     def _version_source(self, key: str, store_version: int, files: list[str]) -> str:
         if not files:  # a version with no rows has no files; keep its columns
@@ -312,18 +362,11 @@ class QueryEngine:
 
 
 def _register(cursor: duckdb.DuckDBPyConnection, relation: Relation) -> None:
-    """Put an Arrow-backed relation on a cursor; a masked one behind a view of the cursor's own
-    that hides its masked columns (the raw dataset is registered under another name)."""
-    if relation.arrow is None:
-        return
-    if not relation.masked:
-        cursor.register(relation.name, relation.arrow)
-        return
-    raw = f"{relation.name}_raw"
-    cursor.register(raw, relation.arrow)
-    cursor.execute(
-        f"CREATE OR REPLACE TEMP VIEW {relation.name} AS {_masking_select(raw, relation.masked)}"
-    )
+    """Give a cursor what the relation needs: its Arrow datasets, then its temporary views."""
+    for name, dataset in relation.arrow.items():
+        cursor.register(name, dataset)
+    for name, sql in relation.views:
+        cursor.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
 
 _engines: dict[tuple[str, str], QueryEngine] = {}

@@ -24,7 +24,11 @@ SCAN_BATCH_ROWS = 65_536
 
 def open_table_store(settings: Settings) -> TableStore:
     """The lake the settings point at: a folder, or an s3:// prefix."""
-    return DeltaTableStore(settings.resolved_lake_uri, settings.lake_storage_options())
+    return DeltaTableStore(
+        settings.resolved_lake_uri,
+        settings.lake_storage_options(),
+        staging=settings.home / "staging",
+    )
 
 
 def stream_of(dataset: ds.Dataset, batch_rows: int = SCAN_BATCH_ROWS) -> pa.RecordBatchReader:

@@ -145,9 +145,14 @@ def explain_read_error(exc: Exception, label: str) -> InvalidInput:
         row = int(line.group(1)) - 1  # the header is line 1, so data row N is on line N + 1
         what = f"value {value.group(1)!r}" if value else "a value"
         expected = f" is not a valid {kind.group(1).strip()}" if kind else " cannot be read"
-        return InvalidInput(f"{label}: row {row:,}, column {column.group(1)!r}: {what}{expected}.")
+        return InvalidInput(
+            f"{label}: row {row:,}, column {column.group(1)!r}: {what}{expected}.",
+            field="file",
+            row=row,
+            column=column.group(1),
+        )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return InvalidInput(f"{label}: cannot be read ({first}).")
+    return InvalidInput(f"{label}: cannot be read ({first}).", field="file")
 
 
 def _open_excel(path: Path, columns: list[Column] | None, label: str) -> SourceReader:

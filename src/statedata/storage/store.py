@@ -1,12 +1,15 @@
 """The table store: what the rest of the code may ask of dataset storage, whatever the backend.
 
 Every write makes a new immutable version; any version can be read again; a restore makes a new
-version with an old version's rows. Only :mod:`statedata.storage.delta` knows about Delta Lake.
+version with an old version's rows. A write can also be made in two steps: :meth:`stage` writes
+the rows as data files no reader sees, and :meth:`commit` makes them the next version (or
+:meth:`discard` removes them), so a load is checked before anything is committed. Only
+:mod:`statedata.storage.delta` knows about Delta Lake.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,6 +37,23 @@ class StoredVersion:
     columns: list[Column]
 
 
+@dataclass(frozen=True)
+class StagedRows:
+    """Rows written as data files for a table and not committed: no version holds them yet."""
+
+    key: str
+    files: list[str]  # local Parquet paths, so a check can read them before the commit
+    rows: int
+    bytes: int
+    columns: list[Column]
+    schema: pa.Schema
+    # The files sit in the table's own location, so a commit adds them as they are (a local
+    # lake); otherwise (object storage) the commit writes them into the table.
+    in_table: bool = False
+    sizes: list[int] = field(default_factory=list)  # each file's bytes
+    stats: list[str] = field(default_factory=list)  # each file's row and null counts (Delta's)
+
+
 class TableStore(Protocol):
     """Versioned tables addressed by a key (the dataset's id)."""
 
@@ -47,6 +67,14 @@ class TableStore(Protocol):
         mode: WriteMode,
         primary_key: list[str] | None = None,
     ) -> StoredVersion: ...
+
+    def stage(self, key: str, batches: pa.RecordBatchReader) -> StagedRows: ...
+
+    def commit(
+        self, staged: StagedRows, *, mode: WriteMode, primary_key: list[str] | None = None
+    ) -> StoredVersion: ...
+
+    def discard(self, staged: StagedRows) -> None: ...
 
     def describe(self, key: str, version: int | None = None) -> StoredVersion: ...
 

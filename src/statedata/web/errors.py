@@ -91,7 +91,7 @@ def respond(request: Request, status: int, detail: str, **extra: object) -> Resp
 
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StatedataError)
-    response = respond(request, exc.status, exc.detail)
+    response = respond(request, exc.status, exc.detail, **exc.located())
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -375,7 +375,7 @@ def link_job(context: JobContext) -> dict[str, Any]:
 
 
 def _job_actor(session: Session, job_id: int) -> Actor:
-    from statedata.catalog.versions import job_actor
+    from statedata.identity.jobs import job_actor
 
     return job_actor(session, job_id)
 
