@@ -103,6 +103,7 @@ def load_sqlite(csv_path: Path, db_path: Path, *, indexed: bool) -> None:
 
 def publish(home: Path, csv_path: Path, env: dict[str, str]) -> str:
     """An instance made by ``statedata init``, holding the CSV as a published public dataset."""
+    wire()  # job kinds registered, as every entry point of the product does
     subprocess.run(
         [sys.executable, "-m", "statedata", "init"], env=env, check=True, capture_output=True
     )
@@ -222,7 +223,6 @@ def run(
 
 
 def main() -> None:
-    wire()  # job kinds registered, as every entry point of the product does
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)

@@ -32,6 +32,8 @@ from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work, utcnow
 from statedata.identity.actor import Actor
 from statedata.identity.grants import AccessGrant
+from statedata.identity.models import User
+from statedata.identity.tokens import create_token
 from tests.factories import instance_settings, make_user, sign_in
 
 # The public dataset's personal values: each repeats, so a count of the commonest values, a
@@ -399,3 +401,39 @@ def test_a_grant_that_names_a_personal_column_shows_it_to_its_holder(instance: I
         rows = client.get(f"/api/v1/datasets/{instance.granted}/rows").json()
         assert rows["masked"] == []
         assert {r["client"] for r in rows["rows"]} == {GRANTED_NAME}
+
+
+def test_a_grantee_finds_the_granted_dataset_in_every_search_and_count(instance: Instance) -> None:
+    """Search, its facets, CKAN's package_search and Socrata's catalog count the granted
+    dataset for its holder, and only that one of the restricted ones."""
+    with unit_of_work(instance.factory) as session:
+        holder = session.scalar(select(User).where(User.username == "walk.researcher"))
+        _, secret = create_token(
+            session,
+            actor=Actor.system("test"),
+            name="walk",
+            scopes=["read"],
+            expires_in_days=30,
+            max_days=365,
+            for_user=holder,
+        )
+    bearer = {"Authorization": f"Bearer {secret}"}
+    with TestClient(instance.app, raise_server_exceptions=False) as client:
+        found = client.get(
+            "/api/v1/datasets", params={"classification": "restricted"}, headers=bearer
+        ).json()
+        assert [d["id"] for d in found["results"]] == [instance.granted]
+        assert {f["value"]: f["count"] for f in found["facets"]["classification"]} == {
+            "restricted": 1
+        }
+        ckan = client.get(
+            "/api/3/action/package_search",
+            params={"q": "casework", "facet.field": '["organization"]'},
+            headers={"Authorization": secret},
+        ).json()["result"]
+        assert ckan["count"] == 1 and ckan["facets"]["organization"] == {"dss": 1}
+        socrata = client.get("/api/catalog/v1", params={"q": "casework"}, headers=bearer).json()
+        assert socrata["resultSetSize"] == 1
+        assert [r["resource"]["id"] for r in socrata["results"]] == [instance.granted]
+        anonymous = client.get("/api/catalog/v1", params={"q": "casework"}).json()
+        assert anonymous["resultSetSize"] == 0

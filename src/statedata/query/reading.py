@@ -154,12 +154,15 @@ def open_reading(
 
 def readable_datasets(session: Session, *, actor: Actor) -> list[Dataset]:
     """Datasets with data whose rows the actor may read (a list of names, not a read)."""
+    grants = live_grants(session, actor) if actor.user_id is not None else ()
     candidates = session.scalars(
         select(Dataset)
         .where(visible_to(session, actor), Dataset.current_version.is_not(None))
         .order_by(Dataset.slug)
     )
-    return [d for d in candidates if may_read(session, actor, d)]
+    return [
+        d for d in candidates if decide(actor, Action.READ_DATASET, resource_of(d), grants).allowed
+    ]
 
 
 def fetch_rows(

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.catalog.datasets import RESOURCE_TYPE, create_dataset
-from statedata.catalog.loads.pipeline import discard_held
+from statedata.catalog.loads.held import discard_held
 from statedata.catalog.loads.tables import load_table
 from statedata.catalog.models import Dataset
 from statedata.core.audit import record_event

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from statedata.catalog.loads.pipeline import discard_held, held_folder
+from statedata.catalog.loads.held import discard_held, held_folder
 from statedata.core.config import Settings
 from statedata.storage.lake import open_table_store
 from tests.catalog.publishing import create, upload_and_load, write_csv

@@ -18,8 +18,6 @@ A load that fails or is killed at any step before the commit leaves the store as
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.datasets import RESOURCE_TYPE, store_dictionary
 from statedata.catalog.dictionary import checked_primary_key, synced_fields
+from statedata.catalog.loads.held import move_to_held
 from statedata.catalog.loads.plan import RETYPABLE_FORMATS
 from statedata.catalog.models import Dataset, DatasetVersion, Upload
 from statedata.catalog.pii.findings import propose_pii
@@ -53,8 +52,6 @@ from statedata.storage.quoting import quoted
 from statedata.storage.readers import open_source
 from statedata.storage.schema import Column, diff_schemas
 from statedata.storage.store import StagedRows, WriteMode
-
-HELD_FOLDER = "held"
 
 
 def load_upload_job(context: JobContext) -> dict[str, Any]:
@@ -344,7 +341,7 @@ def _hold(
         assert load.staged is not None
         held = {
             "base": current.store_version if current is not None else None,
-            "files": _move_to_held(settings, dataset.public_id, load.staged),
+            "files": move_to_held(settings, dataset.public_id, load.staged),
             "mode": decided.mode,
             "primary_key": decided.key,
         }
@@ -372,29 +369,6 @@ def _hold(
         },
     )
     return version
-
-
-def held_folder(settings: Settings, key: str) -> Path:
-    """Where a dataset's blocked versions keep their rows."""
-    return settings.home / HELD_FOLDER / key
-
-
-def _move_to_held(settings: Settings, key: str, staged: StagedRows) -> list[str]:
-    folder = held_folder(settings, key) / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    moved = []
-    for path in staged.files:
-        target = folder / Path(path).name
-        shutil.move(path, target)
-        moved.append(str(target))
-    if not staged.in_table:
-        shutil.rmtree(Path(staged.files[0]).parent, ignore_errors=True)
-    return moved
-
-
-def discard_held(settings: Settings, key: str) -> None:
-    """Delete every blocked version's rows of a dataset (its data is being destroyed)."""
-    shutil.rmtree(held_folder(settings, key), ignore_errors=True)
 
 
 def _stage_relation(
