@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from statedata.catalog.datasets import create_dataset
+from statedata.catalog.datasets import create_dataset, update_dictionary
 from statedata.catalog.lifecycle import approve, retire, submit_for_review
 from statedata.catalog.loads.local import load_local_file
 from statedata.core.config import Settings
@@ -68,9 +68,12 @@ def make_dataset(
     classification: str = "public",
     status: str = "published",
     rows: list[tuple[Any, ...]] | None = None,
+    header: str = "id,name,score",
+    pii: dict[str, str] | None = None,
     **metadata: Any,
 ) -> str:
-    """A dataset made through the services as the operator: created, loaded, then moved to ``status``."""
+    """A dataset made through the services as the operator: created, loaded, its ``pii``
+    columns tagged (column -> category), then moved to ``status``."""
     system = Actor.system("test")
     with unit_of_work(factory) as session:
         ref = create_dataset(
@@ -80,10 +83,13 @@ def make_dataset(
             data={"title": title, "classification": classification, **metadata},
         ).public_id
     if rows is not None or status != "draft":
-        path = write_csv(tmp_path / f"{ref}.csv", rows or [(1, "a", 2)])
+        path = write_csv(tmp_path / f"{ref}.csv", rows or [(1, "a", 2)], header)
         job = load_local_file(settings, factory, actor=system, ref=ref, path=path)
         assert job.status == "succeeded", job.error
     with unit_of_work(factory) as session:
+        if pii:
+            fields = [{"name": name, "piiCategory": category} for name, category in pii.items()]
+            update_dictionary(session, actor=system, ref=ref, fields=fields)
         if status in ("in_review", "published", "retired"):
             submit_for_review(session, actor=system, ref=ref)
         if status in ("published", "retired"):

@@ -27,6 +27,14 @@ def load(
     return dict(result["job"]["result"])
 
 
+def rule(client: TestClient, headers: dict[str, str], ref: str, *rules: dict[str, Any]) -> None:
+    """Replace the dataset's own quality rules."""
+    saved = client.put(
+        f"/api/v1/datasets/{ref}/quality/rules", json={"rules": list(rules)}, headers=headers
+    )
+    assert saved.status_code == 200, saved.text
+
+
 def ids(client: TestClient, ref: str, **params: Any) -> list[int]:
     found = client.get(
         f"/api/v1/datasets/{ref}/rows", params={"$order": "id", "$limit": 500, **params}
@@ -43,11 +51,7 @@ def test_a_blocked_load_commits_nothing_to_the_table_store(
     store = open_table_store(settings)
     before = store.describe(ref)
     files_before = set(store.data_files(ref) or [])
-    client.put(
-        f"/api/v1/datasets/{ref}/quality/rules",
-        json={"rules": [{"type": "range", "column": "score", "maximum": 50}]},
-        headers=steward,
-    )
+    rule(client, steward, ref, {"type": "range", "column": "score", "maximum": 50})
     blocked = load(client, steward, ref, write_csv(tmp_path / "v2.csv", rows(20, score=99)))
     assert blocked["status"] == "blocked" and blocked["rows"] == 20
 
@@ -65,11 +69,7 @@ def test_an_editor_reads_a_blocked_append_as_the_rows_it_would_have_made(
 ) -> None:
     ref = create(client, steward)
     load(client, steward, ref, write_csv(tmp_path / "v1.csv", rows(10)))
-    client.put(
-        f"/api/v1/datasets/{ref}/quality/rules",
-        json={"rules": [{"type": "unique", "column": "id"}]},
-        headers=steward,
-    )
+    rule(client, steward, ref, {"type": "unique", "column": "id"})
     blocked = load(
         client, steward, ref, write_csv(tmp_path / "v2.csv", rows(5, start=9)), mode="append"
     )
@@ -88,11 +88,7 @@ def test_a_blocked_upsert_is_held_as_the_merged_rows(
 ) -> None:
     ref = create(client, steward)
     load(client, steward, ref, write_csv(tmp_path / "v1.csv", rows(10)))
-    client.put(
-        f"/api/v1/datasets/{ref}/quality/rules",
-        json={"rules": [{"type": "range", "column": "score", "maximum": 50}]},
-        headers=steward,
-    )
+    rule(client, steward, ref, {"type": "range", "column": "score", "maximum": 50})
     changed = [(3, "three", 99), (11, "eleven", 10)]
     path = write_csv(tmp_path / "v2.csv", changed)
     keyed = client.put(
@@ -116,11 +112,7 @@ def test_a_restore_is_checked_before_the_store_brings_the_rows_back(
     ref = create(client, steward)
     load(client, steward, ref, write_csv(tmp_path / "v1.csv", rows(10, score=80)))
     load(client, steward, ref, write_csv(tmp_path / "v2.csv", rows(5, score=20)))
-    client.put(
-        f"/api/v1/datasets/{ref}/quality/rules",
-        json={"rules": [{"type": "range", "column": "score", "maximum": 50}]},
-        headers=steward,
-    )
+    rule(client, steward, ref, {"type": "range", "column": "score", "maximum": 50})
     store = open_table_store(settings)
     head = store.describe(ref).version
     refused = client.post(f"/api/v1/datasets/{ref}/versions/1/restore", headers=steward)
@@ -129,7 +121,7 @@ def test_a_restore_is_checked_before_the_store_brings_the_rows_back(
     assert client.get(f"/api/v1/datasets/{ref}").json()["version"] == 2
 
     # The rule is relaxed; the blocked restore is itself restored, through the gate again.
-    client.put(f"/api/v1/datasets/{ref}/quality/rules", json={"rules": []}, headers=steward)
+    rule(client, steward, ref)
     restored = client.post(f"/api/v1/datasets/{ref}/versions/3/restore", headers=steward)
     assert restored.status_code == 201 and restored.json()["status"] == "published"
     assert ids(client, ref) == list(range(1, 11))
@@ -141,11 +133,7 @@ def test_discarding_held_rows_leaves_no_file(
     client: TestClient, steward: dict[str, str], settings: Settings, tmp_path: Path
 ) -> None:
     ref = create(client, steward)
-    client.put(
-        f"/api/v1/datasets/{ref}/quality/rules",
-        json={"rules": [{"type": "range", "column": "score", "maximum": 50}]},
-        headers=steward,
-    )
+    rule(client, steward, ref, {"type": "range", "column": "score", "maximum": 50})
     load(client, steward, ref, write_csv(tmp_path / "v1.csv", rows(5, score=99)))
     assert held_folder(settings, ref).is_dir()
     discard_held(settings, ref)
