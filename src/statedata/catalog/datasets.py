@@ -26,6 +26,7 @@ from statedata.identity.policy import (
     CatalogColumns,
     Classification,
     DatasetVisibility,
+    Grant,
     Resource,
     authorize,
     dataset_visibility,
@@ -109,10 +110,18 @@ def find_dataset(session: Session, *, ref: str) -> Dataset:
 def get_dataset(session: Session, *, actor: Actor, ref: str) -> Dataset:
     """A dataset the actor may see; one they may not see is reported as not found (no leak)."""
     dataset = find_dataset(session, ref=ref)
-    resource = resource_of(dataset)
     # a grant (an extract made for its holder) shows the entry beyond the usual visibility
-    grants = live_grants(session, actor) if not resource.is_public else ()
-    if not decide(actor, Action.READ_METADATA, resource, grants).allowed:
+    grants = live_grants(session, actor) if not resource_of(dataset).is_public else ()
+    check_visible(session, actor=actor, dataset=dataset, grants=grants, ref=ref)
+    return dataset
+
+
+def check_visible(
+    session: Session, *, actor: Actor, dataset: Dataset, grants: tuple[Grant, ...], ref: str
+) -> None:
+    """Report a dataset the actor, holding ``grants``, may not see as not found (refusal
+    audited), for callers that read the actor's grants already."""
+    if not decide(actor, Action.READ_METADATA, resource_of(dataset), grants).allowed:
         record_refusal(
             session,
             actor=actor,
@@ -122,7 +131,6 @@ def get_dataset(session: Session, *, actor: Actor, ref: str) -> Dataset:
             detail={"reason": "not visible"},
         )
         raise NotFound(f"No dataset is called {ref!r}.")
-    return dataset
 
 
 def get_dataset_for_edit(session: Session, *, actor: Actor, ref: str) -> Dataset:

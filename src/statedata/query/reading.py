@@ -28,7 +28,7 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statedata.catalog.datasets import get_dataset, resource_of, visible_to
+from statedata.catalog.datasets import check_visible, find_dataset, resource_of, visible_to
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.versions import readable_version, version_relation
 from statedata.core.config import Settings
@@ -128,9 +128,10 @@ def open_reading(
 ) -> Reading:
     """The version to read (the current one when ``version`` is None), refused (and audited)
     by the policy when the actor may not read it, and audited once when it is not public."""
-    dataset = get_dataset(session, actor=actor, ref=ref)
+    dataset = find_dataset(session, ref=ref)
+    grants = _grants(session, actor, dataset)  # read once, for seeing, reading and masking
+    check_visible(session, actor=actor, dataset=dataset, grants=grants, ref=ref)
     resource = resource_of(dataset)
-    grants = _grants(session, actor, dataset)
     authorize(session, actor=actor, action=Action.READ_DATASET, resource=resource, grants=grants)
     chosen = readable_version(session, actor=actor, dataset=dataset, number=version)
     columns = [Column(c["name"], c["type"]) for c in chosen.columns]

@@ -15,7 +15,11 @@ from statedata.storage.schema import Column
 if TYPE_CHECKING:  # annotations only: pyarrow.dataset costs ~15 MB a reading server need not pay
     import pyarrow.dataset as ds
 
-_CHECKSUM_SQL = "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM version_rows r"
+
+def _checksum_sql(source: str) -> str:
+    return f"SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM {source} r"  # noqa: S608 (our own names)
+
+
 _MODULUS = 2**128
 
 
@@ -32,7 +36,7 @@ def rows_checksum(dataset: ds.Dataset) -> str:
     connection = reader_connection()
     try:
         connection.register("version_rows", stream_of(dataset))
-        found = connection.execute(_CHECKSUM_SQL).fetchone()
+        found = connection.execute(_checksum_sql("version_rows")).fetchone()
     finally:
         connection.close()
     assert found is not None
@@ -54,7 +58,7 @@ class RowsChecksum:
 
     def add(self, batch: pa.RecordBatch) -> None:
         self._connection.register("version_rows", pa.Table.from_batches([batch]))
-        [found] = self._connection.execute(_CHECKSUM_SQL).fetchall()
+        [found] = self._connection.execute(_checksum_sql("version_rows")).fetchall()
         self._connection.unregister("version_rows")
         self.count += int(found[0])
         self.total = (self.total + int(found[1])) % _MODULUS
@@ -78,6 +82,6 @@ def relation_checksum(
     staged rows, before the store holds them), over ``columns`` in their order."""
     listed = ", ".join(quoted(c.name) for c in columns)
     source = f"(SELECT {listed} FROM {relation_name})"  # noqa: S608 (quoted names)
-    found = cursor.execute(_CHECKSUM_SQL.replace("version_rows", source)).fetchone()
+    found = cursor.execute(_checksum_sql(source)).fetchone()
     assert found is not None
     return _checksum_text(int(found[0]), int(found[1]))

@@ -14,9 +14,9 @@ a merge rewrites the files whose keys it matches.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
-from statedata.core.errors import InvalidInput, NotFound, StatedataError
+from statedata.core.errors import InvalidInput, NotFound
 from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column, columns_of
 from statedata.storage.staging import (
@@ -89,29 +89,13 @@ class DeltaTableStore:
         mode: WriteMode,
         primary_key: list[str] | None = None,
     ) -> StoredVersion:
-        """Stream ``batches`` into a new version; nothing is committed if reading them fails.
-
-        delta-rs wraps an error raised while it pulls the batches in its own; the reader's error
-        (which names the row, column and value) is raised instead.
-        """
-        failures: list[BaseException] = []
-
-        def tracked() -> Iterator[pa.RecordBatch]:
-            try:
-                yield from batches
-            except BaseException as exc:
-                failures.append(exc)
-                raise
-
+        """Stage ``batches`` and commit them at once, for writes nobody checks in between;
+        nothing is committed if reading them fails (the reader's own error is raised)."""
+        staged = self.stage(key, batches)
         try:
-            self._write(
-                key, pa.RecordBatchReader.from_batches(batches.schema, tracked()), mode, primary_key
-            )
-        except Exception:
-            if failures and isinstance(failures[0], StatedataError):
-                raise failures[0] from None
-            raise
-        return self.describe(key)
+            return self.commit(staged, mode=mode, primary_key=primary_key)
+        finally:
+            self.discard(staged)
 
     def _write(
         self,
@@ -158,10 +142,6 @@ class DeltaTableStore:
                 writer_properties=WRITER_PROPERTIES,
             )
 
-    def _folder(self, key: str) -> Path:
-        uri = self._uri(key)
-        return Path(uri.removeprefix("file://")) if self.local else Path()
-
     def stage(self, key: str, batches: pa.RecordBatchReader) -> StagedRows:
         """Write the rows as Parquet files that no version holds yet (see the module's note).
 
@@ -170,11 +150,11 @@ class DeltaTableStore:
         """
         schema = delta_safe_schema(batches.schema)
         if self.local:
-            folder, in_table = self._folder(key), True
-        else:
-            if self.staging is None:
-                raise InvalidInput("staging: the store has no staging folder for object storage.")
+            folder, in_table = Path(self._uri(key).removeprefix("file://")), True
+        elif self.staging is not None:
             folder, in_table = self.staging / f"{key}-{uuid.uuid4().hex}", False
+        else:
+            folder, in_table = Path(tempfile.mkdtemp(prefix="statedata-staging-")), False
         folder.mkdir(parents=True, exist_ok=True)
         writer = StagedWriter(folder, schema)
         try:
@@ -236,15 +216,20 @@ class DeltaTableStore:
         return self.describe(staged.key)
 
     def discard(self, staged: StagedRows) -> None:
-        """Delete staged files that will not be committed."""
-        for path in staged.files:
-            Path(path).unlink(missing_ok=True)
+        """Delete the staged files no version refers to: all of them before a commit, none of
+        those a commit added (so a failure after the commit cannot break the table)."""
         if not staged.files:
             return
+        exists = self.exists(staged.key)
+        committed = (self.data_files(staged.key) or []) if staged.in_table and exists else []
+        kept = {Path(f).name for f in committed}  # staged file names are unique
+        for path in staged.files:
+            if Path(path).name not in kept:
+                Path(path).unlink(missing_ok=True)
         folder = Path(staged.files[0]).parent
         if not staged.in_table:
             shutil.rmtree(folder, ignore_errors=True)
-        elif not self.exists(staged.key) and not any(folder.iterdir()):
+        elif not exists and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # the first load of a table that never came to be
 
     def describe(self, key: str, version: int | None = None) -> StoredVersion:

@@ -141,6 +141,18 @@ def _key_name(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", key.lower())
 
 
+def _parquet(files: list[str]) -> str:
+    return "read_parquet([" + ", ".join(string_literal(f) for f in files) + "])"
+
+
+def _with_row_identity(files: list[str]) -> str:
+    """The files' rows with each row's identity (which file, which row of it)."""
+    return (
+        f"SELECT *, file_index AS {FILE_INDEX}, file_row_number AS {ROW_NUMBER} "  # noqa: S608 (paths quoted)
+        f"FROM {_parquet(files)}"
+    )
+
+
 def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
@@ -229,7 +241,7 @@ class QueryEngine:
         ``base`` version's rows (replace), after them (append) or over them by primary key
         (upsert); with no files, the base version's rows (a restore). Made as temporary views on
         the cursor that reads it, since a load's rows are read only until it is decided."""
-        staged = "read_parquet([" + ", ".join(string_literal(f) for f in files) + "])"
+        staged = _parquet(files)
         source = None if base is None else self.relation(key, base)
         name = f"c_{_key_name(key)}_{_digest([base, files, mode, primary_key])}"
         setup: tuple[tuple[str, str], ...] = source.views if source else ()
@@ -238,8 +250,7 @@ class QueryEngine:
             hidden = f" EXCLUDE ({FILE_INDEX}, {ROW_NUMBER})" if source.row_identity else ""
             earlier = f"SELECT *{hidden} FROM {source.name}"  # noqa: S608 (our own names)
         if source is None or mode == "replace":
-            sql = f"SELECT *, file_index AS {FILE_INDEX}, file_row_number AS {ROW_NUMBER} FROM {staged}"  # noqa: S608
-            identity = True
+            sql, identity = _with_row_identity(files), True
         elif not files:
             sql, identity = earlier, False
         elif mode == "append":
@@ -261,11 +272,7 @@ class QueryEngine:
     def _version_source(self, key: str, store_version: int, files: list[str]) -> str:
         if not files:  # a version with no rows has no files; keep its columns
             return f"SELECT * FROM {self._empty_source(key, store_version)}"  # noqa: S608
-        listed = ", ".join(string_literal(f) for f in files)
-        return (
-            f"SELECT *, file_index AS {FILE_INDEX}, file_row_number AS {ROW_NUMBER} "  # noqa: S608 (paths quoted)
-            f"FROM read_parquet([{listed}])"
-        )
+        return _with_row_identity(files)
 
     def _create_view(self, name: str, source: str) -> None:
         with self._lock:

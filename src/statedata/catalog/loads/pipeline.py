@@ -91,8 +91,8 @@ def execute_load(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             )
             number, status, rows = version.number, version.status, version.rows
     except BaseException as exc:
-        if staged is not None and Path(staged.files[0]).exists():
-            open_table_store(context.settings).discard(staged)  # staged, never committed
+        if staged is not None:  # whatever no version came to hold
+            open_table_store(context.settings).discard(staged)
         with unit_of_work(factory) as session:
             failed = session.get(Upload, params["upload_id"])
             if failed is not None:
@@ -164,13 +164,12 @@ def _load_relation(
     settings: Settings, dataset: Dataset, current: DatasetVersion | None, load: Load, key: list[str]
 ) -> tuple[Relation, str]:
     """The rows the new version would hold, and the store's write mode for them."""
-    engine = engine_for(settings)
     if load.source is not None:  # a restore: the earlier version's rows, stored or held
         return version_relation(settings, dataset, load.source, {}), WriteMode.REPLACE.value
     assert load.staged is not None
     # With nothing published, the store holds no rows to add to: every load is a replace.
     mode = load.mode if current is not None else WriteMode.REPLACE.value
-    relation = engine.staged_relation(
+    relation = engine_for(settings).staged_relation(
         dataset.public_id,
         base=current.store_version if current is not None else None,
         files=load.staged.files,
@@ -190,12 +189,11 @@ def _checksum(
 ) -> str:
     if load.source is not None:
         return load.source.rows_checksum  # the same rows as the version it restores
-    if load.streamed is not None and load.staged is not None:
+    if load.streamed is not None:
         previous = current.rows_checksum if load.mode == "append" and current else None
-        if load.streamed.count == load.staged.rows:
-            checksum = load.streamed.value(previous)
-            if int(checksum.split(":")[0]) == rows:
-                return checksum
+        checksum = load.streamed.value(previous)
+        if int(checksum.split(":")[0]) == rows:  # else the rows are not those that passed
+            return checksum
     with engine_for(settings).job_cursor(relation) as cursor:
         return relation_checksum(cursor, relation.name, columns)
 
@@ -221,11 +219,12 @@ def record_load(
     )
     key = list(primary_key if primary_key is not None else dataset.primary_key)
     relation, mode = _load_relation(settings, dataset, current, load, key)
-    columns = (
-        load.staged.columns
-        if load.staged is not None
-        else [Column(c["name"], c["type"]) for c in (load.source.columns if load.source else [])]
-    )
+    if load.staged is not None:
+        columns, size = load.staged.columns, load.staged.bytes
+    else:  # a restore: the earlier version's
+        assert load.source is not None
+        columns = [Column(c["name"], c["type"]) for c in load.source.columns]
+        size = load.source.bytes
     report = check_rows(
         session,
         settings=settings,
@@ -244,13 +243,12 @@ def record_load(
         columns=columns,
     )
     upload = session.get(Upload, upload_id) if upload_id is not None else None
-    source_bytes = load.source.bytes if load.source is not None else 0
     version = DatasetVersion(
         dataset_id=dataset.id,
         number=number,
         mode=load.mode,
         rows=report.rows,
-        bytes=load.staged.bytes if load.staged is not None else source_bytes,
+        bytes=size,
         source_name=upload.file_name if upload else "",
         source_checksum=upload.checksum if upload else "",
         rows_checksum=_checksum(settings, relation, columns, load, current, report.rows),
