@@ -17,11 +17,12 @@ from statedata.core import mail
 from statedata.core.config import SettingsCheck, settings_check
 from statedata.core.jobs import JobFunction, PeriodicFunction, job_kind, periodic
 from statedata.demo import jobs as demo_jobs
+from statedata.identity.grants import GrantSource, grant_source
 from statedata.linkage import golden
 from statedata.linkage import sources as linkage_sources
 from statedata.linkage.exchange import service as exchanges
 from statedata.privacy import releases
-from statedata.sharing import extracts, requests
+from statedata.sharing import agreements, extracts, requests
 
 JOB_KINDS: dict[str, JobFunction] = {
     load_plan.LOAD_JOB: load_pipeline.load_upload_job,
@@ -50,11 +51,19 @@ SETTINGS_CHECKS: dict[str, SettingsCheck] = {
 }
 
 
+# Where grants come from besides fulfilled requests.
+GRANT_SOURCES: dict[str, GrantSource] = {
+    "sharing.agreements_linking_through_the_index": agreements.index_grants,
+}
+
+
 def wire() -> None:
-    """Register every job kind, periodic piece of work and settings check (safe to call more
-    than once)."""
+    """Register every job kind, periodic piece of work, settings check and grant source (safe to
+    call more than once)."""
     for name, check in SETTINGS_CHECKS.items():
         settings_check(name, check)
+    for name, source in GRANT_SOURCES.items():
+        grant_source(name, source)
     for kind, runner in JOB_KINDS.items():
         job_kind(kind)(runner)
     for name, (minutes, work) in PERIODIC.items():

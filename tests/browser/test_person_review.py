@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 def portal(
     settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> Iterator[str]:
-    make_user(session_factory, "steward1", "steward", "DSS")
+    make_user(session_factory, "reviewer1", "admin")  # reads both records of every pair
     generate_demo(tmp_path / "ct", persons=400, seed=5)
     with unit_of_work(session_factory) as session:
         load(session, {source: _synthetic(tmp_path / "ct", source) for source in PLACES})
@@ -37,9 +37,9 @@ def portal(
         yield base_url
 
 
-def test_a_steward_decides_a_pair_and_undoes_it(browser: Browser, portal: str) -> None:
+def test_a_reviewer_decides_a_pair_and_undoes_it(browser: Browser, portal: str) -> None:
     page = browser.new_page()
-    sign_in(page, portal, "steward1")
+    sign_in(page, portal, "reviewer1")
     page.get_by_role("link", name="Person index").click()
     page.wait_for_load_state()
     visit(page, page.url)

@@ -41,10 +41,10 @@ def test_the_queue_is_ordered_by_value_and_leaves_decided_pairs_out(
         assert queue_size(session, 0.01, 0.999)["waiting"] == size["waiting"] - 1
 
 
-def test_a_steward_reviews_decides_skips_and_undoes_through_the_pages(
+def test_a_reviewer_reviews_decides_skips_and_undoes_through_the_pages(
     client: TestClient, session_factory: sessionmaker[Session], indexed: None, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    make_user(session_factory, "reviewer", "steward", "DSS")
+    make_user(session_factory, "reviewer", "admin")  # reads both sides of every pair
     sign_in(client, "reviewer")
     client.app.state.settings = settings.model_copy(  # type: ignore[attr-defined]
         update={"linkage_review_low": 0.01, "linkage_review_high": 0.999}

@@ -1,7 +1,8 @@
-"""Every route of the app, walked as the public, a state analyst and a researcher holding a grant:
-no masked personal value and no row of a dataset the walker may not read comes back from any of
-them (pages included), and each answer that shows a non-public dataset's rows wrote exactly one
-audit event for the read.
+"""Every route of the app, walked as the public, a state analyst, a researcher holding a grant and
+another agency's steward: no masked personal value, no row of a dataset the walker may not read
+and no person-index record of a source the walker may not read comes back from any of them (pages
+included), and each answer that shows a non-public dataset's rows wrote exactly one audit event
+for the read.
 
 The routes come from the app's own route table, so a route added later is walked too; a route
 with a path parameter the walk cannot fill fails the test until the walk learns it.
@@ -27,10 +28,13 @@ from statedata.app import create_app
 from statedata.core.audit import AuditEvent
 from statedata.core.config import Settings
 from statedata.core.db import make_engine, make_session_factory, unit_of_work, utcnow
+from statedata.core.jobs import run_job
 from statedata.identity.actor import Actor
 from statedata.identity.grants import AccessGrant
 from statedata.identity.models import User
 from statedata.identity.tokens import create_token
+from statedata.linkage.models import LinkageRun, PersonRecord, ScoredPair
+from statedata.linkage.sources import configure_source, start_load
 from tests.catalog.publishing import make_dataset
 from tests.factories import instance_settings, make_user, sign_in
 
@@ -41,6 +45,34 @@ NAMES = ["Philomena Quarrington", "Barnaby Featherstonehaugh", "Esmerelda Vanton
 GRANTED_ROW = "GRANTED-CASE-NOTE"  # rows of the restricted dataset the researcher may read
 GRANTED_NAME = "Octavia Restrictedperson"  # ... whose name column the grant leaves masked
 HIDDEN_ROW = "UNGRANTED-CASE-NOTE"  # rows of a restricted dataset nobody here may read
+# A restricted DSS dataset of clients, a source of the person index: no walker may read it, so
+# no value of it (nor a record's id) may come back from the person routes either.
+CLIENTS = [
+    ("CLIENT-REC-1", "Zebediah", "Quillfeather", "1961-04-09", "987-65-4329", "14 Orchard Ln"),
+    ("CLIENT-REC-2", "Zebediah", "Quilfeather", "1961-04-09", "987-65-4329", "14 Orchard Lane"),
+    ("CLIENT-REC-3", "Ottoline", "Marchbanks", "1975-11-30", "987-65-4330", "2 Elm St"),
+    ("CLIENT-REC-4", "Ottoline", "Marchbanks", "1975-11-03", "", "2 Elm Street"),
+    ("CLIENT-REC-5", "Cosmo", "Wetherspoon", "1990-01-15", "987-65-4331", "9 Pine Rd"),
+    ("CLIENT-REC-6", "Peregrine", "Hollowell", "1948-07-22", "987-65-4332", "77 Birch Ave"),
+]
+CLIENT_VALUES = [v for row in CLIENTS for v in row if v not in ("", "1961-04-09")]
+
+
+def _more_clients() -> list[tuple[str, ...]]:
+    """Enough other clients (some recorded twice, with a slip) for the index to learn from."""
+    firsts = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy", "Jo", "Kai", "Lu"]
+    lasts = ["Arden", "Brook", "Crane", "Dale", "Ewing", "Frost", "Grove", "Hale", "Irons"]
+    rows = []
+    for n in range(108):
+        first, last = firsts[n % 12], lasts[n // 12]
+        born = f"19{50 + n % 40}-{1 + n % 12:02d}-{1 + n % 27:02d}"
+        ssn = f"400-{10 + n:02d}-{1000 + n * 7}"
+        rows.append((f"OTHER-{n}", first, last, born, ssn, f"{n} Main St"))
+        if n % 3 == 0:
+            rows.append((f"OTHER-{n}-B", first, last + "e", born, ssn, f"{n} Main Street"))
+    return rows
+
+
 FILLERS = {
     "number": "1",
     "upload_id": "1",
@@ -84,6 +116,7 @@ class Instance:
     public: str
     granted: str
     hidden: str
+    fillers: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +164,20 @@ def instance(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
         header="case_id,note",
         rows=[(n, f"{HIDDEN_ROW} {n}") for n in range(1, 11)],
     )
+    clients = make_dataset(
+        factory,
+        settings,
+        folder,
+        agency="DSS",
+        title="Clients of a program",
+        classification="restricted",
+        header="client_id,first_name,last_name,birth_date,ssn,street",
+        rows=CLIENTS + _more_clients(),
+        pii={"first_name": "name", "last_name": "name", "ssn": "ssn", "street": "address"},
+    )
+    fillers = {**FILLERS, **_person_index(factory, settings, clients)}
     make_user(factory, "walk.analyst", "analyst", "DOL")
+    make_user(factory, "walk.steward", "steward", "DOL")
     researcher = make_user(factory, "walk.researcher", "researcher")
     with unit_of_work(factory) as session:
         session.add(
@@ -143,8 +189,38 @@ def instance(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
                 expires_at=utcnow() + timedelta(days=30),
             )
         )
-    yield Instance(create_app(settings), settings, factory, public, granted, hidden)
+    yield Instance(create_app(settings), settings, factory, public, granted, hidden, fillers)
     engine.dispose()
+
+
+def _person_index(factory: sessionmaker[Session], settings: Settings, ref: str) -> dict[str, str]:
+    """The clients loaded into the person index as the operator would, and the walk's person
+    and pair: a person of two records, and a pair of them put in the review queue."""
+    system = Actor.system("test")
+    with unit_of_work(factory) as session:
+        configure_source(
+            session, actor=system, ref=ref, id_column="client_id",
+            mapping={"first_name": "first_name", "last_name": "last_name",
+                     "date_of_birth": "birth_date", "ssn": "ssn", "address": "street"},
+        )  # fmt: skip
+        job = start_load(session, actor=system, refs=[ref])
+    finished = run_job(job.id, settings=settings, session_factory=factory)
+    assert finished.status == "succeeded", finished.error
+    with unit_of_work(factory) as session:
+        first, second = session.scalars(
+            select(PersonRecord).where(PersonRecord.record_id.in_(["CLIENT-REC-3", "CLIENT-REC-4"]))
+        ).all()
+        a, b = min(first.id, second.id), max(first.id, second.id)
+        pair = session.scalar(
+            select(ScoredPair).where(ScoredPair.record_a == a, ScoredPair.record_b == b)
+        )
+        if pair is None:
+            pair = ScoredPair(record_a=a, record_b=b, weight=2.0, levels={},
+                              run_id=session.scalar(select(func.max(LinkageRun.id))))  # fmt: skip
+            session.add(pair)
+        pair.probability = 0.8  # in the review band
+        session.flush()
+        return {"person_id": str(first.person_id), "pair_id": str(pair.id)}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -160,7 +236,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
-def _urls(path: str, refs: list[str]) -> Iterator[str]:
+def _urls(path: str, refs: list[str], fillers: dict[str, str] = FILLERS) -> Iterator[str]:
     """The route's path with each parameter filled in every way the walk knows."""
     names = re.findall(r"{([^}:]+)(?::[^}]*)?}", path)
     known = {"ref", "kind", "name", "code", "agency"} | FILLERS.keys()
@@ -178,7 +254,7 @@ def _urls(path: str, refs: list[str]) -> Iterator[str]:
         elif name in ("code", "agency"):
             choices = ["DPH", "DSS"]
         else:
-            choices = [FILLERS.get(name, "1")]
+            choices = [fillers.get(name, "1")]
         pattern = re.compile(r"{" + name + r"(?::[^}]*)?}")
         filled = [pattern.sub(choice, url, count=1) for url in filled for choice in choices]
     yield from filled
@@ -228,7 +304,11 @@ class Walker:
 def _walkers(instance: Instance) -> Iterator[Walker]:
     anonymous = TestClient(instance.app, raise_server_exceptions=False)
     yield Walker("anonymous", anonymous, "", may_read_granted=False)
-    for username, may in (("walk.analyst", False), ("walk.researcher", True)):
+    for username, may in (
+        ("walk.analyst", False),
+        ("walk.researcher", True),
+        ("walk.steward", False),
+    ):
         client = TestClient(instance.app, raise_server_exceptions=False)
         csrf = sign_in(client, username)
         yield Walker(username, client, csrf, may_read_granted=may)
@@ -238,7 +318,7 @@ def _check(walker: Walker, instance: Instance, method: str, url: str, response: 
     body = _body(response)
     where = f"{walker.name} {method} {url} ({response.status_code})"
     assert response.status_code < 500, f"{where}: {body[:300]}"
-    for value in (*SSNS, *NAMES, GRANTED_NAME, HIDDEN_ROW):
+    for value in (*SSNS, *NAMES, GRANTED_NAME, HIDDEN_ROW, *CLIENT_VALUES):
         assert value not in body, f"{where} shows {value!r}"
     if not walker.may_read_granted:
         assert GRANTED_ROW not in body, f"{where} shows a restricted row"
@@ -256,7 +336,7 @@ def test_no_route_shows_a_masked_value_or_a_row_its_reader_may_not_read(
             for method, path in routes:
                 if method != "GET" or path in ("/logout", "/login/oidc", "/auth/oidc/callback"):
                     continue
-                for url in _urls(path, refs):
+                for url in _urls(path, refs, instance.fillers):
                     for probe in _probes(path, url, refs):
                         response = walker.client.get(probe, follow_redirects=True)
                         _check(walker, instance, method, probe, response)
@@ -294,6 +374,10 @@ def test_no_post_route_shows_a_masked_value_or_a_row_its_reader_may_not_read(
             reads.append(
                 ("/api/v1/sql", {"sql": "SELECT ssn, full_name FROM clinic_visits_with_patients"})
             )
+            reads.append(  # the person index found by what the walker knows of a client
+                ("/api/v1/persons/match", {"attributes": {"first_name": "Zebediah",
+                 "last_name": "Quillfeather", "date_of_birth": "1961-04-09"}})
+            )  # fmt: skip
             for url, body in reads:
                 before = _audit_count(instance.factory, instance.granted)
                 response = walker.client.post(url, json=body, headers=headers)
@@ -305,7 +389,7 @@ def test_no_post_route_shows_a_masked_value_or_a_row_its_reader_may_not_read(
             for method, path in _routes(instance.app):
                 if method != "POST" or path in ("/logout", "/login"):
                     continue
-                for url in _urls(path, refs):
+                for url in _urls(path, refs, instance.fillers):
                     response = walker.client.post(url, json={}, headers=headers)
                     _check(walker, instance, method, url, response)
 
@@ -402,3 +486,24 @@ def test_a_grantee_finds_the_granted_dataset_in_every_search_and_count(instance:
         assert [r["resource"]["id"] for r in socrata["results"]] == [instance.granted]
         anonymous = client.get("/api/catalog/v1", params={"q": "casework"}).json()
         assert anonymous["resultSetSize"] == 0
+
+
+def test_another_agencys_steward_learns_only_where_a_person_has_records(
+    instance: Instance,
+) -> None:
+    """The walk's persons routes answer the steward (not a refusal the walk would pass), and
+    the CDO's office reads the records the steward may not."""
+    person = instance.fillers["person_id"]
+    make_user(instance.factory, "walk.cdo", "admin")
+    with TestClient(instance.app, raise_server_exceptions=False) as client:
+        sign_in(client, "walk.steward")
+        shown = client.get(f"/api/v1/persons/{person}")
+        assert shown.status_code == 200
+        assert shown.json()["records"] == []
+        assert shown.json()["elsewhere"][0]["records"] == 2
+        assert (
+            client.get(f"/api/v1/persons/review/{instance.fillers['pair_id']}").status_code == 404
+        )
+        sign_in(client, "walk.cdo")
+        records = client.get(f"/api/v1/persons/{person}").json()["records"]
+        assert {r["record_id"] for r in records} == {"CLIENT-REC-3", "CLIENT-REC-4"}

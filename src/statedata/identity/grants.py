@@ -1,9 +1,14 @@
 """Grants: read access to one resource given to one person until a date, made when a data
 request is fulfilled. ``policy.authorize`` reads the actor's live grants for every dataset read,
-so a grant holds nowhere else and lapses everywhere at once."""
+so a grant holds nowhere else and lapses everywhere at once.
+
+Other kinds of permission that end in a grant (an active sharing agreement naming a user) are
+registered here as grant sources by the floor that keeps them, so :func:`live_grants` stays the
+one answer to "what does this person hold"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
@@ -29,6 +34,15 @@ class AccessGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+GrantSource = Callable[[Session, Actor], Iterable[Grant]]
+_SOURCES: dict[str, GrantSource] = {}
+
+
+def grant_source(name: str, source: GrantSource) -> None:
+    """Register where else grants come from (``wiring`` does, once per process)."""
+    _SOURCES[name] = source
+
+
 def live_grants(session: Session, actor: Actor) -> tuple[Grant, ...]:
     """The actor's grants that have not ended or been revoked."""
     if actor.user_id is None:
@@ -40,4 +54,7 @@ def live_grants(session: Session, actor: Actor) -> tuple[Grant, ...]:
             AccessGrant.revoked_at.is_(None),
         )
     )
-    return tuple(Grant(g.resource_type, g.resource_id, tuple(g.columns)) for g in found)
+    held = [Grant(g.resource_type, g.resource_id, tuple(g.columns)) for g in found]
+    for source in _SOURCES.values():
+        held.extend(source(session, actor))
+    return tuple(held)

@@ -18,6 +18,9 @@ from statedata.core.errors import Forbidden, NotAuthenticated
 from statedata.identity.actor import Actor, Role, Scope
 
 DATASET = "dataset"  # the resource type of a catalog entry and of the grants that name one
+# the resource type of a grant to read a person-index source's records (an active agreement
+# that links through the index makes one for each user it names)
+PERSON_SOURCE = "person_source"
 
 
 class Classification(StrEnum):
@@ -327,6 +330,33 @@ def masked_columns(
         for c in g.columns
     }
     return pii_columns - granted
+
+
+def person_source_visible(
+    actor: Actor,
+    source: Resource | None,
+    personal: frozenset[str],
+    grants: tuple[Grant, ...] = (),
+) -> bool:
+    """Whether the actor reads what a person-index source's records say.
+
+    The index joins every agency's people, so it shows a source's records to no one the source
+    itself would not show them to: whoever may read the source dataset with ``personal`` (the
+    columns the index reads) unmasked, or holds a grant to the source that an agreement covering
+    the index made. Others learn only that a record exists at the source's agency. A source no
+    catalog dataset stands behind (``None``) is the CDO's office's alone.
+    """
+    if not actor.is_authenticated or REQUIRED_SCOPE[Action.READ_PERSON] not in actor.scopes:
+        return False
+    if actor.is_system or actor.role is Role.ADMIN:
+        return True
+    if source is None:
+        return False
+    if any(g.resource_type == PERSON_SOURCE and g.resource_id == source.id for g in grants):
+        return True
+    if not _decide_dataset_read(actor, source, grants).allowed:
+        return False
+    return not masked_columns(actor, source, personal, grants)
 
 
 @dataclass(frozen=True)

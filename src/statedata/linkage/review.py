@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from statedata.core.db import utcnow
 from statedata.core.errors import NotFound
@@ -63,18 +63,32 @@ def _undecided() -> Any:
     return ~decided
 
 
-def _in_band(low: float, high: float) -> Any:
-    return and_(ScoredPair.probability >= low, ScoredPair.probability < high, _undecided())
+def _in_band(low: float, high: float, among: frozenset[str] | None) -> Any:
+    """Waiting pairs; with ``among``, only those both of whose records come from those sources
+    (a reviewer is offered only pairs they may read both sides of)."""
+    waiting = and_(ScoredPair.probability >= low, ScoredPair.probability < high, _undecided())
+    if among is None:
+        return waiting
+    left, right = aliased(PersonRecord), aliased(PersonRecord)
+    names = sorted(among)
+    return and_(
+        waiting,
+        exists().where(left.id == ScoredPair.record_a, left.source.in_(names)),
+        exists().where(right.id == ScoredPair.record_b, right.source.in_(names)),
+    )
 
 
 def queue_size(
-    session: Session, low: float = REVIEW_LOW, high: float = REVIEW_HIGH
+    session: Session,
+    low: float = REVIEW_LOW,
+    high: float = REVIEW_HIGH,
+    among: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """How many pairs wait, and since when the oldest has."""
+    """How many pairs wait, and since when the oldest has (of those from ``among``'s sources)."""
     count, oldest = session.execute(
         select(func.count(ScoredPair.id), func.min(LinkageRun.started_at))
         .join(LinkageRun, LinkageRun.id == ScoredPair.run_id)
-        .where(_in_band(low, high))
+        .where(_in_band(low, high, among))
     ).one()
     return {
         "waiting": count,
@@ -83,13 +97,15 @@ def queue_size(
     }
 
 
-def _by_value(query: Any, threshold: float, low: float, high: float) -> Any:
+def _by_value(
+    query: Any, threshold: float, low: float, high: float, among: frozenset[str] | None
+) -> Any:
     """``query`` over the waiting pairs, nearest the match threshold first, then the oldest."""
     threshold_weight = math.log2(threshold / (1 - threshold))
     return (
         query.select_from(ScoredPair)
         .join(LinkageRun, LinkageRun.id == ScoredPair.run_id)
-        .where(_in_band(low, high))
+        .where(_in_band(low, high, among))
         .order_by(func.abs(ScoredPair.weight - threshold_weight), ScoredPair.id)
     )
 
@@ -102,10 +118,11 @@ def review_queue(
     high: float = REVIEW_HIGH,
     limit: int = 50,
     offset: int = 0,
+    among: frozenset[str] | None = None,
 ) -> list[ReviewItem]:
-    """The waiting pairs, most valuable first."""
+    """The waiting pairs (of ``among``'s sources), most valuable first."""
     rows = session.execute(
-        _by_value(select(ScoredPair, LinkageRun.started_at), threshold, low, high)
+        _by_value(select(ScoredPair, LinkageRun.started_at), threshold, low, high, among)
         .limit(limit)
         .offset(offset)
     ).all()
@@ -128,10 +145,12 @@ def review_item(session: Session, pair_id: int) -> ReviewItem:
 
 def next_pair_after(
     session: Session, pair_id: int, *, threshold: float, low: float = REVIEW_LOW,
-    high: float = REVIEW_HIGH,
+    high: float = REVIEW_HIGH, among: frozenset[str] | None = None,
 ) -> int | None:  # fmt: skip
     """The queue's next pair after ``pair_id`` (skipping it), or its first if it is not there."""
-    ids = list(session.scalars(_by_value(select(ScoredPair.id), threshold, low, high).limit(200)))
+    ids = list(
+        session.scalars(_by_value(select(ScoredPair.id), threshold, low, high, among).limit(200))
+    )
     if pair_id in ids:
         later = ids[ids.index(pair_id) + 1 :]
         return later[0] if later else None

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from statedata.core.audit import record_event
+from statedata.core.audit import record_event, record_refusal
 from statedata.core.config import Settings
 from statedata.core.errors import InvalidInput, NotFound
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, Resource, authorize
 from statedata.linkage import index, sources
+from statedata.linkage.access import SourceAccess, source_access
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.golden import SourceRecord, golden_record, rules_from
 from statedata.linkage.models import LinkageModel, MatchDecision, Person, PersonRecord, ScoredPair
@@ -41,6 +42,7 @@ def match_person(
     authorize(session, actor=actor, action=Action.MATCH_PERSONS, resource=INDEX)
     found = matcher(session)
     candidates = found.match(session, attributes, limit)
+    access = source_access(session, actor)
     return {
         "model_version": found.model_version,
         "candidates": [
@@ -51,8 +53,25 @@ def match_person(
                 "record": {"source": c.source, "record_id": c.record_id},
                 "comparisons": [asdict(level) for level in c.levels],
             }
+            if access.shows(c.source)
+            else {  # how the record compared would tell what it says
+                "person_id": c.person_id,
+                "probability": c.probability,
+                "match_weight": round(c.match_weight, 3),
+                "record": _unseen(access, c.source),
+                "comparisons": [],
+            }
             for c in candidates
         ],
+    }
+
+
+def _unseen(access: SourceAccess, source: str) -> dict[str, Any]:
+    """A record the reader may not read: only that it exists, and where to ask for it."""
+    return {
+        "shown": False,
+        "agency": access.agency_of(source),
+        "ask": "Ask the agency through a data request (/requests/new).",
     }
 
 
@@ -65,13 +84,17 @@ def read_person(
         session, actor=actor, action=Action.READ_PERSON, resource=Resource("person", person_id)
     )
     person = index.resolve_person(session, person_id)
-    records = list(
+    held = list(
         session.scalars(
             select(PersonRecord)
             .where(PersonRecord.person_id == person.id)
             .order_by(PersonRecord.id)
         )
     )
+    access = source_access(session, actor)
+    records = [r for r in held if access.shows(r.source)]
+    unseen = [r for r in held if not access.shows(r.source)]
+    shown_keys = {(r.source, r.record_id) for r in records}
     rules = rules_from(settings.linkage_survivorship if settings else {})
     priority = settings.linkage_source_priority if settings else []
     golden = golden_record(
@@ -104,14 +127,15 @@ def read_person(
             }
             for r in records
         ],
-        "decisions": _decisions_about(session, [r.id for r in records]),
+        "elsewhere": _elsewhere(access, unseen),
+        "decisions": _decisions_about(session, [r.id for r in records], access),
         "history": [
             {
                 "at": e.at.isoformat(),
                 "kind": e.kind,
                 "person_id": e.person_id,
                 "other_person_id": e.other_person_id,
-                "records": e.records,
+                "records": [key for key in e.records if tuple(key) in shown_keys],
                 "detail": e.detail,
             }
             for e in index.person_history(session, person.id)
@@ -119,8 +143,22 @@ def read_person(
     }
 
 
-def _decisions_about(session: Session, record_ids: list[int]) -> list[dict[str, Any]]:
-    """The decisions in force on any of these records."""
+def _elsewhere(access: SourceAccess, unseen: list[PersonRecord]) -> list[dict[str, Any]]:
+    """The person's records the reader may not read, as how many each agency holds."""
+    counts: dict[str, int] = {}
+    for record in unseen:
+        agency = access.agency_of(record.source)
+        counts[agency] = counts.get(agency, 0) + 1
+    return [
+        {**_unseen(access, ""), "agency": agency, "records": n}
+        for agency, n in sorted(counts.items())
+    ]
+
+
+def _decisions_about(
+    session: Session, record_ids: list[int], access: SourceAccess
+) -> list[dict[str, Any]]:
+    """The decisions in force on any of these records, both of whose records the reader reads."""
     if not record_ids:
         return []
     found = session.scalars(
@@ -135,7 +173,9 @@ def _decisions_about(session: Session, record_ids: list[int]) -> list[dict[str, 
     decisions = list(found)
     for pk in {d.record_a for d in decisions} | {d.record_b for d in decisions}:
         record = session.get(PersonRecord, pk)
-        keys[pk] = [record.source, record.record_id] if record else ["?", str(pk)]
+        if record is not None and access.shows(record.source):
+            keys[pk] = [record.source, record.record_id]
+    decisions = [d for d in decisions if d.record_a in keys and d.record_b in keys]
     return [
         {
             "id": d.id,
@@ -162,6 +202,9 @@ def decide_pair(
     authorize(session, actor=actor, action=Action.DECIDE_MATCH, resource=INDEX)
     if len(note) > 2000:
         raise InvalidInput("note: at most 2,000 characters.")
+    access = source_access(session, actor)
+    for source, record_id in (record_a, record_b):
+        _require_shown(session, actor, access, source, record_id, Action.DECIDE_MATCH)
     a = index.record_key(session, *record_a)
     b = index.record_key(session, *record_b)
     decision = index.decide(session, a, b, same=same, note=note, user_id=actor.user_id)
@@ -179,8 +222,15 @@ def decide_pair(
 
 def undo_decision(session: Session, *, actor: Actor, decision_id: int) -> MatchDecision:
     authorize(session, actor=actor, action=Action.DECIDE_MATCH, resource=INDEX)
-    if session.get(MatchDecision, decision_id) is None:
+    found = session.get(MatchDecision, decision_id)
+    if found is None:
         raise NotFound(f"no decision {decision_id}.")
+    access = source_access(session, actor)
+    for pk in (found.record_a, found.record_b):
+        record = session.get(PersonRecord, pk)
+        if record is not None and not access.shows(record.source):
+            _refuse(session, actor, Action.DECIDE_MATCH, f"decision {decision_id}")
+            raise NotFound(f"no decision {decision_id}.")
     decision = index.undo_decision(session, decision_id, user_id=actor.user_id)
     record_event(
         session,
@@ -190,6 +240,27 @@ def undo_decision(session: Session, *, actor: Actor, decision_id: int) -> MatchD
         resource_id=decision_id,
     )
     return decision
+
+
+def _refuse(session: Session, actor: Actor, action: Action, what: str) -> None:
+    record_refusal(
+        session,
+        actor=actor,
+        action=action.value,
+        resource_type="person_record",
+        resource_id=what,
+        detail={"reason": "a record of a source the reader may not read"},
+    )
+
+
+def _require_shown(
+    session: Session, actor: Actor, access: SourceAccess, source: str, record_id: str,
+    action: Action,
+) -> None:  # fmt: skip
+    """Refuse (audited) a record of a source the reader may not read, as if it were not there."""
+    if not access.shows(source):
+        _refuse(session, actor, action, f"{source}/{record_id}")
+        raise NotFound(f"no record {record_id!r} from {source!r} in the person index.")
 
 
 def _band(settings: Settings | None) -> dict[str, float]:
@@ -217,8 +288,9 @@ def review(
         raise InvalidInput(f"offset: {offset} is negative.")
     authorize(session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", "queue"))
     band = _band(settings)
-    size = queue_size(session, band["low"], band["high"])
-    return review_queue(session, **band, limit=limit, offset=offset), size
+    among = source_access(session, actor).sources  # a pair only to who reads both records
+    size = queue_size(session, band["low"], band["high"], among=among)
+    return review_queue(session, **band, limit=limit, offset=offset, among=among), size
 
 
 def review_pair(
@@ -229,7 +301,11 @@ def review_pair(
         session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", str(pair_id))
     )
     item = review_item(session, pair_id)
-    return item, next_pair_after(session, pair_id, **_band(settings))
+    access = source_access(session, actor)
+    if not (access.shows(item.left.source) and access.shows(item.right.source)):
+        _refuse(session, actor, Action.READ_PERSON, f"pair {pair_id}")
+        raise NotFound(f"no scored pair {pair_id}.")
+    return item, next_pair_after(session, pair_id, **_band(settings), among=access.sources)
 
 
 def next_in_queue(
@@ -237,7 +313,8 @@ def next_in_queue(
 ) -> int | None:
     """The queue's next pair after ``pair_id`` (its number only)."""
     authorize(session, actor=actor, action=Action.READ_PERSON, resource=Resource("review", "queue"))
-    return next_pair_after(session, pair_id, **_band(settings))
+    among = source_access(session, actor).sources
+    return next_pair_after(session, pair_id, **_band(settings), among=among)
 
 
 def decide_reviewed(
@@ -348,7 +425,9 @@ def overview(session: Session, *, actor: Actor, settings: Settings | None = None
         "persons_merged": persons.get("merged", 0),
         "records": session.scalar(select(func.count()).select_from(PersonRecord)) or 0,
         "model_version": model.version if model else None,
-        "review": queue_size(session, band["low"], band["high"]),
+        "review": queue_size(
+            session, band["low"], band["high"], among=source_access(session, actor).sources
+        ),
         "sources": sources.sources_view(session),
         "runs": sources.runs_view(session, 20),
     }

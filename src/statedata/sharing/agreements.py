@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from statedata.core.audit import record_event
 from statedata.core.errors import Conflict, InvalidInput, NotFound
 from statedata.identity.actor import Actor
-from statedata.identity.policy import Action, Resource, authorize, decide
+from statedata.identity.policy import PERSON_SOURCE, Action, Grant, Resource, authorize, decide
 from statedata.sharing.checks import dataset_and_columns, row_condition
 from statedata.sharing.models import Agreement
 from statedata.sharing.regimes import REGIMES, checklist
@@ -273,3 +273,29 @@ def agreement_view(agreement: Agreement) -> dict[str, Any]:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def index_grants(session: Session, actor: Actor) -> list[Grant]:
+    """What an active agreement that links through the person index lets a user it names read:
+    its sources' records in the index (not the source datasets, which a data request grants),
+    while the agreement is in its term."""
+    if actor.user_id is None:
+        return []
+    today = date.today()
+    held: list[Grant] = []
+    for agreement in session.scalars(
+        select(Agreement).where(
+            Agreement.status == "active", Agreement.linkage_method == "person index"
+        )
+    ):
+        if actor.username not in agreement.authorized_users:
+            continue
+        if (agreement.starts_on and today < agreement.starts_on) or (
+            agreement.ends_on and today > agreement.ends_on
+        ):
+            continue
+        held.extend(
+            Grant(PERSON_SOURCE, str(source["dataset"]), tuple(source.get("columns", [])))
+            for source in agreement.sources
+        )
+    return held
