@@ -64,7 +64,7 @@ typecheck: setup
 # Two workers: the suite is mostly waiting on DuckDB, PostgreSQL and the browser, and each worker
 # starts its own PostgreSQL cluster and browser, so they never share state.
 unit: setup $(SYSTEM_STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=30
 
 # Regenerate the documents that are generated from the code (a test fails when they drift).
 docs: setup

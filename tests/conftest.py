@@ -35,6 +35,16 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_refusal_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's refusals start their own windows: user ids repeat from test to test, and a
+    window a test left open would fold the next test's first refusal into a count."""
+    from statedata.core import audit
+    from statedata.core.refusals import RefusalWindows
+
+    monkeypatch.setattr(audit, "REFUSALS", RefusalWindows())
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _wired() -> None:
     """Job kinds and clocks registered, as every entry point of the product does at start-up."""

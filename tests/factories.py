@@ -75,7 +75,11 @@ def wait_for_job(factory: sessionmaker[Session], job_id: int, timeout: float = 6
 
 
 def make_token(
-    factory: sessionmaker[Session], username: str, role: str, agency: str | None = None
+    factory: sessionmaker[Session],
+    username: str,
+    role: str,
+    agency: str | None = None,
+    scopes: tuple[str, ...] = ("read",),
 ) -> str:
     """A new user and a live read token of theirs; returns the token's secret."""
     user = make_user(factory, username, role, agency)
@@ -84,7 +88,7 @@ def make_token(
             session,
             actor=Actor.system("test"),
             name="tests",
-            scopes=["read"],
+            scopes=list(scopes),
             expires_in_days=30,
             max_days=365,
             for_user=session.get(User, user.id),

@@ -20,7 +20,10 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
+
+from statedata.core.config import Settings
 
 
 def free_port() -> int:
@@ -30,11 +33,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a thread; yields its base URL."""
+def serve_app(app: Any, **options: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread (with uvicorn ``options``); yields its base URL."""
     port = free_port()
+    options = {"log_level": "warning", **options}
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **options)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -266,3 +270,48 @@ def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[MailServer]
         yield mail
     finally:
         controller.stop()
+
+
+@contextmanager
+def statedata_process(
+    settings: Settings, *args: str, **env: str
+) -> Iterator[subprocess.Popen[str]]:
+    """``python -m statedata ARGS`` on the instance's home and database, stopped at the end."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STATEDATA_")}
+    environment |= {
+        "STATEDATA_HOME": str(settings.home),
+        "STATEDATA_DATABASE_URL": settings.resolved_database_url,
+        "STATEDATA_SECRET_KEY": "process-test-key-" + "y" * 32,
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statedata", *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the server exited: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not come up")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from statedata import __version__
@@ -19,15 +21,19 @@ from statedata.catalog.freshness import pages as freshness_pages
 from statedata.catalog.freshness import router as freshness_router
 from statedata.catalog.inventory import access_plan_pages
 from statedata.catalog.inventory import pages as inventory_pages
+from statedata.catalog.loads.recovery import recover
 from statedata.catalog.pii import pages as pii_pages
 from statedata.catalog.pii import router as pii_router
 from statedata.catalog.sources import pages as source_pages
+from statedata.core.audit import write_closed_refusals
 from statedata.core.config import Settings, load_settings, prepare_home
 from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.jobs import JobQueue, fail_interrupted_jobs
+from statedata.core.limits import buckets_for, tally_for
 from statedata.identity import oidc
 from statedata.identity import pages as identity_pages
 from statedata.identity import router as identity_api
+from statedata.identity.throttle import SignInThrottle
 from statedata.linkage import pages as persons_pages
 from statedata.linkage import router as persons_api
 from statedata.linkage import source_pages as persons_source_pages
@@ -50,12 +56,37 @@ from statedata.standards import pages as standards_pages
 from statedata.standards import router as standards_api
 from statedata.storage.duck import close_engines
 from statedata.web.errors import install_error_handlers
+from statedata.web.guards import InputChecked
 from statedata.web.headers import SecurityHeadersMiddleware, tile_origins
-from statedata.web.ratelimit import RateLimiter
+from statedata.web.openapi import install_openapi
+from statedata.web.ratelimit import RateLimited, RateLimiter
 from statedata.wiring import wire
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "statedata_session"
+
+
+def _write_refusals_every(factory: sessionmaker[Session], seconds: float) -> Callable[[], None]:
+    """Write closed windows of repeated refusals on a thread; the function returned stops it and
+    writes every window still open."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(seconds):
+            try:
+                write_closed_refusals(factory)
+            except Exception:  # they stay counted; the next round tries again
+                log.warning("repeated refusals could not be written yet", exc_info=True)
+
+    thread = threading.Thread(target=loop, name="refusals-flush", daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join(timeout=5)
+        write_closed_refusals(factory, everything=True)
+
+    return finish
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> FastAPI:
@@ -84,13 +115,16 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
                 )
             consumer = app.state.jobs.start_consumer()
             log.info("job consumer started with %s workers", settings.jobs_workers)
+        recover(settings, session_factory)  # what a killed process left half done
         app.state.usage.start()
+        stop_refusals = _write_refusals_every(session_factory, seconds=15)
         try:
             yield
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
             app.state.usage.stop()
+            stop_refusals()
             unregister_counter(settings, app.state.usage)
             close_engines(settings)
             engine.dispose()
@@ -108,8 +142,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.jobs = JobQueue(settings, session_factory)
-    app.state.usage = register_counter(settings, UsageCounter(session_factory))
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_anonymous, settings.rate_limit_token)
+    app.state.usage = register_counter(
+        settings, UsageCounter(session_factory, tally_for(settings, "usage"))
+    )
+    buckets = buckets_for(settings)
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_anonymous, settings.rate_limit_token, buckets
+    )
+    app.state.sign_in_throttle = SignInThrottle(buckets)
     app.state.oauth = oidc.make_oauth(settings) if settings.oidc_enabled else None
 
     app.add_middleware(
@@ -120,8 +160,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(SecurityHeadersMiddleware, image_sources=tile_origins(settings.map_tile_url))
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        image_sources=tile_origins(settings.map_tile_url),
+        https_only=settings.cookie_secure,
+    )
     install_error_handlers(app)
+    install_openapi(app)
     for router in (
         identity_api.router,
         catalog_api.router,
@@ -162,7 +207,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         identity_pages.router,
         oidc.router,
     ):
-        app.include_router(router)
+        # every route is rate-limited (CKAN's finds its caller, a bare token, and limits itself)
+        # and refuses input no route can hold
+        limited = [] if router is ckan.router else [RateLimited]
+        app.include_router(router, dependencies=[*limited, InputChecked])
     static_dir = resources.files("statedata.portal").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     return app

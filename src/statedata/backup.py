@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime
 
 from statedata import __version__
+from statedata.catalog.models import Dataset
 from statedata.catalog.search_index import rebuild_search_index
 from statedata.core.config import Settings
 from statedata.core.db import UTCDateTime, utcnow
@@ -47,7 +48,7 @@ from statedata.tables import metadata
 MANIFEST = "manifest.json"
 FORMAT = 1
 # Folders of the home that hold data (the secret key is deliberately left out of backups).
-DATA_FOLDERS = ("lake", "held", "demo")
+DATA_FOLDERS = ("lake", "held", "demo", "sources")  # sources: file sources a pull reads
 
 
 def _encode(value: Any) -> Any:
@@ -134,6 +135,7 @@ def backup_instance(settings: Settings, engine: Engine, target: Path) -> dict[st
             "created_at": utcnow().isoformat(),
             "tables": counts,
             "folders": folders,
+            "home": str(settings.home.resolve()),
         }
         _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
     return manifest
@@ -197,12 +199,24 @@ def restore_instance(
                 _load_table(connection, table, root / "metadata" / f"{table.name}.jsonl")
         with Session(engine) as session, session.begin():
             rebuild_search_index(session)
+            _move_file_sources(session, manifest.get("home"))
         for folder in manifest.get("folders", []):
             target = settings.home / folder
             shutil.rmtree(target, ignore_errors=True)
             if (root / "home" / folder).is_dir():
                 shutil.copytree(root / "home" / folder, target)
     return dict(manifest)
+
+
+def _move_file_sources(session: Session, old_home: str | None) -> None:
+    """File sources kept as absolute paths into the old home's sources folder (as they were
+    before locations became relative) point into this home's copy of it instead."""
+    if not old_home:
+        return
+    prefix = str(Path(old_home) / "sources") + "/"
+    for dataset in session.scalars(select(Dataset).where(Dataset.source_kind == "file")):
+        if dataset.source_location.startswith(prefix):
+            dataset.source_location = "sources/" + dataset.source_location.removeprefix(prefix)
 
 
 def _load_table(connection: Any, table: Table, path: Path) -> None:

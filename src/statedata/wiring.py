@@ -12,6 +12,7 @@ from __future__ import annotations
 from statedata.catalog.freshness import reminders
 from statedata.catalog.loads import pipeline as load_pipeline
 from statedata.catalog.loads import plan as load_plan
+from statedata.catalog.loads import recovery as load_recovery
 from statedata.catalog.sources import pulls
 from statedata.core import mail
 from statedata.core.config import SettingsCheck, settings_check
@@ -36,6 +37,7 @@ JOB_KINDS: dict[str, JobFunction] = {
 # name: (every so many minutes, what it does)
 PERIODIC: dict[str, tuple[int, PeriodicFunction]] = {
     "core.deliver_outbox": (1, mail.deliver_outbox),
+    "catalog.recover_interrupted_loads": (60, load_recovery.recover),
     "catalog.pull_due_sources": (1, pulls.enqueue_due_pulls),
     "catalog.freshness_reminders": (60, reminders.remind_stewards),
     "linkage.load_changed_sources": (5, linkage_sources.enqueue_changed_sources),

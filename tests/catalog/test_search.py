@@ -181,8 +181,9 @@ def test_the_search_api_says_which_parameter_is_wrong(client: TestClient) -> Non
 
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "sort: 'size' is not a sort; use one of relevance, title, updated, created."
+        "query.sort: Input should be 'relevance', 'title', 'updated' or 'created'"
     )
+    assert response.json()["errors"][0]["field"] == "query.sort"
 
 
 def test_a_hidden_dataset_is_not_found_rather_than_forbidden(

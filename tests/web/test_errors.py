@@ -189,3 +189,10 @@ def test_an_error_without_a_subject_has_no_field() -> None:
     assert InvalidInput("limit: too big").located() == {"field": "limit"}
     explicit = InvalidInput("Row 4 is short.", field="file", row=4)
     assert explicit.located() == {"field": "file", "row": 4}
+
+
+def test_a_method_not_allowed_says_which_methods_are(client: TestClient) -> None:
+    response = client.delete("/api/v1/datasets")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert response.headers["content-type"].startswith("application/problem+json")

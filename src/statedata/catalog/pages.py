@@ -46,6 +46,7 @@ from statedata.standards.registry import ELEMENTS
 from statedata.web.deps import (
     CurrentActor,
     DbSession,
+    PostedForm,
     get_settings,
     require_form_csrf,
     streamed_form_csrf,
@@ -197,10 +198,12 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 
 @router.post("/datasets/new", dependencies=[Depends(require_form_csrf)])
-async def create_dataset_from_page(
-    request: Request, session: DbSession, actor: CurrentActor
+def create_dataset_from_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     values = _form_values(form)
     try:
         dataset = datasets.create_dataset(
@@ -277,10 +280,10 @@ def edit_page(ref: str, request: Request, session: DbSession, actor: CurrentActo
 
 
 @router.post("/datasets/{ref}/edit", dependencies=[Depends(require_form_csrf)])
-async def edit_from_page(
-    ref: str, request: Request, session: DbSession, actor: CurrentActor
+def edit_from_page(
+    ref: str, request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
 ) -> Response:
-    values = _form_values(await request.form())
+    values = _form_values(form)
     try:
         dataset = datasets.update_metadata(session, actor=actor, ref=ref, data=values)
     except StatedataError as exc:
@@ -313,10 +316,13 @@ def dictionary_page(
 
 
 @router.post("/datasets/{ref}/dictionary", dependencies=[Depends(require_form_csrf)])
-async def dictionary_from_page(
-    ref: str, request: Request, session: DbSession, actor: CurrentActor
+def dictionary_from_page(
+    ref: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     dataset = datasets.get_dataset_for_edit(session, actor=actor, ref=ref)
     fields = []
     for position, field in enumerate(dataset.dictionary):
@@ -405,10 +411,14 @@ def confirm_page(
 
 
 @router.post("/datasets/{ref}/uploads/{upload_id}", dependencies=[Depends(require_form_csrf)])
-async def confirm_from_page(
-    ref: str, upload_id: int, request: Request, session: DbSession, actor: CurrentActor
+def confirm_from_page(
+    ref: str,
+    upload_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     upload = uploads.get_upload(session, actor=actor, ref=ref, upload_id=upload_id)
     columns = [
         ColumnIn(name=c["name"], type=str(form.get(f"type_{i}", c["type"])))

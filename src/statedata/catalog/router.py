@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -22,7 +22,7 @@ from statedata.catalog.representation import (
     version_out,
 )
 from statedata.catalog.schemas import LoadRequest, UploadOut
-from statedata.catalog.search import SearchRequest, search_datasets
+from statedata.catalog.search import MAX_LIMIT, SearchRequest, search_datasets
 from statedata.catalog.sources import configuration as sources
 from statedata.catalog.sources import pulls
 from statedata.core.db import run_after_commit, unit_of_work, utcnow
@@ -32,6 +32,8 @@ from statedata.query.rows import RowsRequest, query_rows
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 from statedata.web.uploads import upload_to_dataset
 
+DownloadKind = Literal["csv", "parquet"]
+SheetKind = Literal["csv", "xlsx"]
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 Ref = Annotated[str, "a dataset's public id (abcd-1234) or slug"]
 
@@ -46,9 +48,9 @@ def search_request(
     license: Annotated[list[str] | None, Query()] = None,
     high_value: bool | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
-    sort: str = "relevance",
-    limit: int = 20,
-    offset: int = 0,
+    sort: Literal["relevance", "title", "updated", "created"] = "relevance",
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SearchRequest:
     return SearchRequest(
         q=q,
@@ -244,7 +246,7 @@ def _download_url(request: Request, ref: str, number: int | None, kind: str) -> 
 
 
 @router.get("/datasets/{ref}/data.{kind}", response_class=RedirectResponse, status_code=308)
-def download_current(ref: Ref, kind: str, request: Request) -> RedirectResponse:
+def download_current(ref: Ref, kind: DownloadKind, request: Request) -> RedirectResponse:
     """The current version as CSV or Parquet: moved to ``rows.csv`` and ``rows.parquet``, the one
     download of the data API, which this redirects to."""
     return RedirectResponse(_download_url(request, ref, None, kind), status_code=308)
@@ -255,7 +257,9 @@ def download_current(ref: Ref, kind: str, request: Request) -> RedirectResponse:
     response_class=RedirectResponse,
     status_code=308,
 )
-def download_version(ref: Ref, number: int, kind: str, request: Request) -> RedirectResponse:
+def download_version(
+    ref: Ref, number: int, kind: DownloadKind, request: Request
+) -> RedirectResponse:
     """A version as CSV or Parquet: redirects to ``rows.{csv,parquet}?version=N``."""
     return RedirectResponse(_download_url(request, ref, number, kind), status_code=308)
 
@@ -355,7 +359,9 @@ def read_inventory(agency: str, session: DbSession, actor: CurrentActor) -> dict
 
 
 @router.get("/inventory/{agency}/inventory.{kind}", response_class=Response)
-def export_inventory(agency: str, kind: str, session: DbSession, actor: CurrentActor) -> Response:
+def export_inventory(
+    agency: str, kind: SheetKind, session: DbSession, actor: CurrentActor
+) -> Response:
     """The inventory as a spreadsheet (``inventory.csv`` or ``inventory.xlsx``)."""
     rows = inventory.inventory_rows(session, actor=actor, agency_code=agency)
     return spreadsheet_response(
@@ -434,7 +440,9 @@ def read_access_plan(agency: str, session: DbSession, actor: CurrentActor) -> di
 
 
 @router.get("/access-plan/{agency}/access-plan.{kind}", response_class=Response)
-def export_access_plan(agency: str, kind: str, session: DbSession, actor: CurrentActor) -> Response:
+def export_access_plan(
+    agency: str, kind: SheetKind, session: DbSession, actor: CurrentActor
+) -> Response:
     """The access plan as a spreadsheet (``access-plan.csv`` or ``access-plan.xlsx``)."""
     plan = access_plan.agency_plan(session, actor=actor, agency_code=agency, today=utcnow().date())
     return spreadsheet_response(

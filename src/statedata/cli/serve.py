@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 import uvicorn
 
 from statedata.cli.context import open_instance
+from statedata.core.config import Settings
 from statedata.core.errors import ConfigError
 from statedata.core.jobs import JobQueue
 
@@ -25,8 +28,18 @@ def serve(
         f"serving {settings.state_name} {settings.portal_name} on http://{host or settings.host}:{port or settings.port}"
     )
     uvicorn.run(
-        app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level
+        app, host=host or settings.host, port=port or settings.port, **server_options(settings)
     )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for an instance: forwarded headers believed only from the proxies the
+    settings name (uvicorn alone believes them from 127.0.0.1)."""
+    return {
+        "log_level": settings.log_level,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or "",
+    }
 
 
 def worker() -> None:

@@ -10,9 +10,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from statedata.core.db import Base, UTCDateTime, defer_until_after_rollback, utcnow
+from statedata.core.db import Base, UTCDateTime, defer_until_after_rollback, unit_of_work, utcnow
+from statedata.core.refusals import RefusalWindows, Repeats
+
+# The process's windows of repeated refusals (tests put in their own, on their own clock).
+REFUSALS = RefusalWindows()
 
 OUTCOMES = ("succeeded", "allowed", "denied", "failed")
 
@@ -104,17 +108,58 @@ def record_refusal(
     resource_id: str | int = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record a refused attempt so that it survives the rollback of the request that made it."""
-    record_event(
-        session,
-        actor=actor,
+    """Record a refused attempt so that it survives the rollback of the request that made it:
+    the first of its caller's for this action in a window as it is, the rest of the window as
+    one counted event once the window closes (``core.refusals``)."""
+    for window in REFUSALS.closed():
+        defer_until_after_rollback(session, _repeats_event(window))
+    admitted = REFUSALS.admit(
+        user_id=actor.user_id,
+        username=actor.username,
+        client_ip=actor.client_ip,
         action=action,
         resource_type=resource_type,
-        resource_id=resource_id,
-        outcome="denied",
-        detail=detail,
-        survive_rollback=True,
+        resource_id=str(resource_id),
     )
+    if admitted:
+        record_event(
+            session,
+            actor=actor,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            outcome="denied",
+            detail=detail,
+            survive_rollback=True,
+        )
+
+
+def _repeats_event(window: Repeats) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=window.last_at or utcnow(),
+        actor_user_id=window.user_id,
+        actor_name=window.username,
+        action=window.action,
+        resource_type=window.resource_type,
+        resource_id="",
+        outcome="denied",
+        client_ip=window.client_ip,
+        detail={
+            "repeated": window.count,
+            "first_at": window.first_at.isoformat() if window.first_at else None,
+            "last_at": window.last_at.isoformat() if window.last_at else None,
+            "resources": window.resources,
+        },
+    )
+
+
+def write_closed_refusals(factory: sessionmaker[Session], *, everything: bool = False) -> int:
+    """Write the counted refusals of windows that have closed (of all, when the app stops)."""
+    windows = REFUSALS.closed(everything=everything)
+    if windows:
+        with unit_of_work(factory) as session:
+            session.add_all(_repeats_event(w) for w in windows)
+    return len(windows)
 
 
 def list_events(

@@ -173,7 +173,23 @@ class Settings(BaseSettings):
         default=8 * 3600, ge=60, description="How long a signed-in browser session lasts."
     )
     cookie_secure: bool = Field(
-        default=False, description="Send cookies only over HTTPS; turn on behind TLS in production."
+        default=False,
+        description="Send cookies only over HTTPS, and tell browsers to use only HTTPS (HSTS); "
+        "turn on behind TLS in production.",
+    )
+    orphan_grace_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="How old a file left by an interrupted load or upload (a staged data file no "
+        "version refers to, a partly received upload) must be before the recovery at start-up "
+        "and every hour removes it; longer than any load takes.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto headers are believed, as JSON, e.g. ["10.0.0.5"]. None by default: '
+        "a caller's own address is used, so no header can choose the address the rate limit "
+        "and the audit log see.",
     )
     token_max_days: int = Field(
         default=365, ge=1, description="Longest lifetime an API token may be given."

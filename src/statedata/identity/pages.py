@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statedata.core import audit
 from statedata.core.config import Settings
-from statedata.core.errors import InvalidInput, NotAuthenticated, StatedataError
+from statedata.core.errors import InvalidInput, NotAuthenticated, StatedataError, TooManyRequests
 from statedata.core.instance import is_demo
 from statedata.core.security import new_csrf_token
 from statedata.identity import agencies, sessions, tokens, users
@@ -51,16 +51,23 @@ def login(
 ) -> Response:
     try:
         user = users.authenticate_password(
-            session, username=username, password=password, client_ip=client_ip(request)
+            session,
+            username=username,
+            password=password,
+            client_ip=client_ip(request),
+            throttle=request.app.state.sign_in_throttle,
         )
-    except NotAuthenticated as exc:
+    except (NotAuthenticated, TooManyRequests) as exc:
         context = {
             "next": safe_next(next),
             "error": exc.detail,
             "username": username,
             "demo": is_demo(session),
         }
-        return render(request, "login.html", context, title="Sign in", status_code=401)
+        response = render(request, "login.html", context, title="Sign in", status_code=exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     session_id = sessions.start_session(
         session,
         user=user,

@@ -7,15 +7,22 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from statedata.core.audit import record_event
+from statedata.core.audit import record_event, record_refusal
 from statedata.core.db import utcnow
-from statedata.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from statedata.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
 from statedata.core.security import hash_password, password_problem, verify_password
 from statedata.identity.actor import ALL_SCOPES, Actor, Role, Scope
 from statedata.identity.agencies import get_agency_by_code
 from statedata.identity.models import User
 from statedata.identity.policy import Action, authorize
 from statedata.identity.sessions import end_other_sessions
+from statedata.identity.throttle import SignInThrottle
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 # Roles that act for one agency and therefore must name it.
@@ -106,9 +113,31 @@ def set_user_active(session: Session, *, actor: Actor, username: str, active: bo
 
 
 def authenticate_password(
-    session: Session, *, username: str, password: str, client_ip: str | None
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client_ip: str | None,
+    throttle: SignInThrottle | None = None,
 ) -> User:
-    """The user whose password matches, or NotAuthenticated with one message for every failure."""
+    """The user whose password matches, or NotAuthenticated with one message for every failure.
+
+    With a ``throttle``, a sign-in over its limits is refused (TooManyRequests, audited) before
+    any password is checked, and each failure counts against the account and the address.
+    """
+    if throttle is not None:
+        try:
+            throttle.check(username, client_ip)
+        except TooManyRequests as exc:
+            record_refusal(
+                session,
+                actor=Actor(user_id=None, username=username[:100], client_ip=client_ip),
+                action="auth.login",
+                resource_type="user",
+                resource_id=username[:100],
+                detail={"reason": "throttled", "retry_after": exc.retry_after},
+            )
+            raise
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     valid = verify_password(user.password_hash if user else None, password)
     who = Actor(
@@ -118,6 +147,8 @@ def authenticate_password(
         via="anonymous",
     )
     if user is None or not valid or not user.is_active:
+        if throttle is not None:
+            throttle.failed(username, client_ip)
         record_event(
             session,
             actor=who,
@@ -128,6 +159,8 @@ def authenticate_password(
             survive_rollback=True,
         )
         raise NotAuthenticated("The username or password is not right, or the account is disabled.")
+    if throttle is not None:
+        throttle.succeeded(username)
     user.last_login_at = utcnow()
     record_event(
         session, actor=who, action="auth.login", resource_type="user", resource_id=user.username

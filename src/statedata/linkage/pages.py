@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from statedata.core.errors import StatedataError
 from statedata.linkage import service
 from statedata.linkage.attributes import ATTRIBUTES
-from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, require_form_csrf
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
 
@@ -50,10 +50,13 @@ def pair_page(pair_id: int, request: Request, session: DbSession, actor: Current
 
 
 @router.post("/persons/review/{pair_id}", dependencies=[Depends(require_form_csrf)])
-async def decide_from_page(
-    pair_id: int, request: Request, session: DbSession, actor: CurrentActor
+def decide_from_page(
+    pair_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     choice = str(form.get("decision", ""))
     if choice not in ("same", "different"):
         flash(request, "decision: choose 'same person' or 'not the same person'.")

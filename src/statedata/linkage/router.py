@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.linkage import service
@@ -57,7 +57,11 @@ def model(session: DbSession, actor: CurrentActor, version: int | None = None) -
 
 @router.get("/review")
 def review_queue(
-    request: Request, session: DbSession, actor: CurrentActor, limit: int = 50, offset: int = 0
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Pairs in the uncertain band nobody has decided, most valuable first (nearest the match
     threshold), with the queue's size and the age of its oldest pair."""

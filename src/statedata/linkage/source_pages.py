@@ -18,7 +18,7 @@ from statedata.identity.policy import Action
 from statedata.linkage import service, sources
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.models import LinkageSource
-from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, require_form_csrf
 from statedata.web.errors import flash_form_error, shown_in_form
 from statedata.web.templating import flash, render
 
@@ -53,8 +53,9 @@ def index_page(request: Request, session: DbSession, actor: CurrentActor) -> Res
 
 
 @router.post("/persons/runs", dependencies=[Depends(require_form_csrf)])
-async def load_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    form = await request.form()
+def load_from_page(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
     refs = [str(v) for v in form.getlist("source") if str(v)]
     try:
         job_id = sources.start_load(session, actor=actor, refs=refs).id
@@ -109,10 +110,13 @@ def mapping_page(ref: str, request: Request, session: DbSession, actor: CurrentA
 
 
 @router.post("/datasets/{ref}/linkage", dependencies=[Depends(require_form_csrf)])
-async def mapping_from_page(
-    ref: str, request: Request, session: DbSession, actor: CurrentActor
+def mapping_from_page(
+    ref: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     if form.get("action") == "remove":
         sources.remove_source(session, actor=actor, ref=ref)
         flash(request, "The dataset no longer feeds the person index.", kind="notice")

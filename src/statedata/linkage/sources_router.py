@@ -3,9 +3,9 @@ and the runs that loaded them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.linkage import sources
@@ -42,7 +42,9 @@ def list_sources(session: DbSession, actor: CurrentActor) -> list[dict[str, Any]
 
 
 @router.get("/persons/runs")
-def list_runs(session: DbSession, actor: CurrentActor, limit: int = 50) -> list[dict[str, Any]]:
+def list_runs(
+    session: DbSession, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
     """The index's loads, newest first: records read, new and changed, pairs scored, persons
     created, merges and splits, and the job that ran each with its progress."""
     return sources.list_runs(session, actor=actor, limit=limit)

@@ -11,7 +11,13 @@ from pydantic import ValidationError
 
 from statedata.core.errors import InvalidInput, StatedataError
 from statedata.privacy import release_spec, releases
-from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit, require_form_csrf
+from statedata.web.deps import (
+    CurrentActor,
+    DbSession,
+    PostedForm,
+    enqueue_after_commit,
+    require_form_csrf,
+)
 from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
 
@@ -84,8 +90,9 @@ def _body(form: Any) -> release_spec.ReleaseIn:
 
 
 @router.post("/releases/new", dependencies=[Depends(require_form_csrf)])
-async def release_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    form = await request.form()
+def release_from_page(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
     try:
         made = releases.start_release(
             session, actor=actor, settings=request.app.state.settings, body=_body(form)

@@ -15,7 +15,7 @@ from statedata.quality import service
 from statedata.quality.profile_chart import column_chart
 from statedata.quality.rules import rule_types
 from statedata.quality.trend import trend_layout
-from statedata.web.deps import CurrentActor, DbSession, get_settings, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, get_settings, require_form_csrf
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
 
@@ -71,10 +71,13 @@ def quality_page(ref: str, request: Request, session: DbSession, actor: CurrentA
 
 
 @router.post("/datasets/{ref}/quality/rules", dependencies=[Depends(require_form_csrf)])
-async def rules_from_page(
-    ref: str, request: Request, session: DbSession, actor: CurrentActor
+def rules_from_page(
+    ref: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     text = str(form.get("rules", ""))
     try:
         data = json.loads(text) if text.strip() else []

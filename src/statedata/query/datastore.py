@@ -114,8 +114,8 @@ def search_rows(reading: Reading, query: RowQuery) -> RowPage:
     """One page of a version's rows that match the query."""
     if not 0 <= query.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit: {query.limit} must be between 0 and {MAX_LIMIT}.")
-    if query.offset < 0:
-        raise InvalidInput(f"offset: {query.offset} must not be negative.")
+    if not 0 <= query.offset <= 2**63 - 1:
+        raise InvalidInput(f"offset: {query.offset} must be between 0 and {2**63 - 1:,}.")
     by_name = {c.name: c for c in reading.columns}
     chosen = (
         [_column(by_name, n, "fields") for n in query.fields] if query.fields else reading.columns

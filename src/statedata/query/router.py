@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -138,7 +138,11 @@ def stream_response(
 
 @router.get("/datasets/{ref}/rows.{kind}", response_class=StreamingResponse)
 def export(
-    ref: Ref, kind: str, request: Request, session: DbSession, actor: CurrentActor
+    ref: Ref,
+    kind: Literal["csv", "json", "geojson", "parquet"],
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
 ) -> Response:
     """The rows a SoQL query selects, as a streamed csv, json, geojson or parquet file."""
     if kind not in EXPORT_KINDS:

@@ -52,12 +52,17 @@ def _compiled(target: Reading, soql: SoqlRequest) -> CompiledQuery:
     return compile_soql(soql, target.columns, masked=target.masked, geo=target.geo)
 
 
+MAX_OFFSET = 2**63 - 1  # what the database's OFFSET holds
+
+
 def _limit(request: RowsRequest, max_rows: int) -> int:
     limit = DEFAULT_LIMIT if request.limit is None else request.limit
     if not 0 <= limit <= max_rows:
         raise BadQuery(f"$limit: {limit} must be between 0 and {max_rows}.")
     if request.offset < 0:
         raise BadQuery(f"$offset: {request.offset} must not be negative.")
+    if request.offset > MAX_OFFSET:
+        raise BadQuery(f"$offset: {request.offset} is past any table (at most {MAX_OFFSET:,}).")
     return limit
 
 

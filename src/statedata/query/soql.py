@@ -478,6 +478,7 @@ def compile_soql(
     group_terms: list[str] = []
     if request.group.strip():
         terms, grouping.prefix = parse_list("$group", request.group, "GROUP BY")
+        _refuse_constants("$group", terms)
         group_terms = [grouping.emit(t) for t in terms]
 
     having = emitter("$having", aggregates=True, aliases=select_nodes, inline_aliases=True)
@@ -493,6 +494,7 @@ def compile_soql(
     order: list[OrderTerm] = []
     if request.order.strip():
         terms, ordering.prefix = parse_list("$order", request.order, "ORDER BY")
+        _refuse_constants("$order", terms)
         for term in terms:
             inner = term.this if isinstance(term, exp.Ordered) else term
             descending = bool(isinstance(term, exp.Ordered) and term.args.get("desc"))
@@ -514,6 +516,17 @@ def compile_soql(
         order_params=ordering.params,
         aggregated=aggregated,
     )
+
+
+def _refuse_constants(clause: str, terms: list[exp.Expr]) -> None:
+    """A term that reads no column (``$order=1``) would sort or group by a constant; say so
+    rather than let the database guess (it reads a bare number as a position, or fails)."""
+    for term in terms:
+        inner = term.this if isinstance(term, exp.Ordered) else term
+        if inner.find(exp.Column) is None and inner.find(exp.AggFunc) is None:
+            raise BadQuery(
+                f"{clause}: {inner.sql()!r} is a constant; name a column or an expression of one."
+            )
 
 
 def _equality(emitter: _Emitter, name: str, value: str) -> str:

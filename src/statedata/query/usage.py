@@ -1,9 +1,10 @@
-"""Usage counts per dataset: page views, downloads and API calls, summed in memory, saved in batches.
+"""Usage counts per dataset: page views, downloads and API calls, tallied, saved in batches.
 
-A request adds one to a counter under a lock; the process writes what it has counted every
-``FLUSH_SECONDS`` (and when it stops, and before anyone reads the counts), one row per dataset, day
-and kind. A process that dies loses at most that many seconds of counts, which these measures can
-bear; a request never waits on a database write for them.
+A request adds one to a tally: the process's own, or with Redis one that every server process
+shares. A process writes what is tallied every ``FLUSH_SECONDS`` (and when it stops, and before
+anyone reads the counts), one row per dataset, day and kind. A process that dies loses at most
+that many seconds of its own counts (none with Redis), which these measures can bear; a request
+never waits on a database write for them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.core.config import Settings
 from statedata.core.db import unit_of_work, utcnow
+from statedata.core.limits import MemoryTally, Tally
 from statedata.query.models import DatasetUsage
 
 log = logging.getLogger(__name__)
@@ -27,40 +29,42 @@ FLUSH_SECONDS = 15.0
 
 
 class UsageCounter:
-    """Counts kept by one process until they are flushed to the database."""
+    """Counts gathered until they are flushed to the database: in the process, or with Redis in
+    one tally every server process adds to (``core.limits``), so that each process's readers
+    are counted whichever process saves them."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], tally: Tally | None = None) -> None:
         self._session_factory = session_factory
-        self._pending: Counter[tuple[int, date, str]] = Counter()
-        self._lock = threading.Lock()
+        self._tally = tally if tally is not None else MemoryTally()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def add(self, dataset_id: int, kind: str) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown usage kind {kind!r}")
-        with self._lock:
-            self._pending[(dataset_id, utcnow().date(), kind)] += 1
+        self._tally.add(f"{dataset_id}|{utcnow().date().isoformat()}|{kind}")
 
     def pending(self, dataset_id: int) -> dict[tuple[date, str], int]:
         """Counts of one dataset not saved yet, so a reader sees them without a write of its own
         (a write from inside a request could wait on that request's own transaction)."""
-        with self._lock:
-            return {(d, k): n for (i, d, k), n in self._pending.items() if i == dataset_id}
+        found: dict[tuple[date, str], int] = {}
+        for key, count in self._tally.pending(f"{dataset_id}|").items():
+            _, day, kind = key.split("|")
+            found[(date.fromisoformat(day), kind)] = count
+        return found
 
     def flush(self) -> int:
         """Write the counts gathered so far; returns how many rows it touched."""
-        with self._lock:
-            pending, self._pending = self._pending, Counter()
+        pending = self._tally.take()
         if not pending:
             return 0
         try:
             with unit_of_work(self._session_factory) as session:
-                for (dataset_id, day, kind), count in pending.items():
-                    _add_count(session, dataset_id, day, kind, count)
+                for key, count in pending.items():
+                    dataset_id, day, kind = key.split("|")
+                    _add_count(session, int(dataset_id), date.fromisoformat(day), kind, count)
         except Exception:
-            with self._lock:  # keep them for the next try rather than lose them
-                self._pending.update(pending)
+            self._tally.give_back(pending)  # keep them for the next try rather than lose them
             raise
         return len(pending)
 

@@ -12,7 +12,7 @@ from statedata.core.errors import StatedataError
 from statedata.identity.agencies import list_agencies
 from statedata.identity.policy import Action, decide
 from statedata.sharing import obstacles
-from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, require_form_csrf
 from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
 
@@ -38,8 +38,9 @@ def summary_page(request: Request, session: DbSession, actor: CurrentActor) -> R
 
 
 @router.post("/legal-review", dependencies=[Depends(require_form_csrf)])
-async def record_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    form = await request.form()
+def record_from_page(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
     body: dict[str, Any] = {
         name: str(form.get(name, ""))
         for name in ("title", "authority", "description", "owner", "target_date")
@@ -74,10 +75,13 @@ def obstacle_page(
 
 
 @router.post("/legal-review/{obstacle_id}", dependencies=[Depends(require_form_csrf)])
-async def update_from_page(
-    obstacle_id: int, request: Request, session: DbSession, actor: CurrentActor
+def update_from_page(
+    obstacle_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     body = {
         name: str(form.get(name, ""))
         for name in ("status", "owner", "target_date", "resolution", "note")

@@ -13,7 +13,7 @@ from statedata.core.db import run_after_commit
 from statedata.core.errors import InvalidInput, StatedataError
 from statedata.identity.policy import Action, decide
 from statedata.sharing import agreement_document, agreements, extracts, requests
-from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, require_form_csrf
 from statedata.web.errors import flash_form_error
 from statedata.web.templating import flash, render
 
@@ -50,8 +50,9 @@ def new_request_page(request: Request, session: DbSession, actor: CurrentActor) 
 
 
 @router.post("/requests/new", dependencies=[Depends(require_form_csrf)])
-async def submit_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    form = await request.form()
+def submit_from_page(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
     items = []
     for name in form:
         if name.startswith("columns-"):
@@ -101,10 +102,14 @@ def request_page(
 
 
 @router.post("/requests/{request_id}/items/{item_id}", dependencies=[Depends(require_form_csrf)])
-async def review_from_page(
-    request_id: int, item_id: int, request: Request, session: DbSession, actor: CurrentActor
+def review_from_page(
+    request_id: int,
+    item_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     try:
         requests.review_item(
             session,
@@ -120,10 +125,13 @@ async def review_from_page(
 
 
 @router.post("/requests/{request_id}/legal", dependencies=[Depends(require_form_csrf)])
-async def legal_from_page(
-    request_id: int, request: Request, session: DbSession, actor: CurrentActor
+def legal_from_page(
+    request_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     raw_until = str(form.get("access_until", ""))
     try:
         try:
@@ -144,10 +152,13 @@ async def legal_from_page(
 
 
 @router.post("/requests/{request_id}/fulfil", dependencies=[Depends(require_form_csrf)])
-async def fulfil_from_page(
-    request_id: int, request: Request, session: DbSession, actor: CurrentActor
+def fulfil_from_page(
+    request_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     quasi = {
         column.strip(): kind.strip()
         for line in str(form.get("quasi_identifiers", "")).splitlines()

@@ -19,6 +19,7 @@ from statedata.core.errors import InvalidInput
 from statedata.storage.duck import COLUMN_TYPE, reader_connection
 from statedata.storage.quoting import string_literal
 from statedata.storage.schema import Column, columns_of
+from statedata.storage.text_checks import check_text_table
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet", "xlsx")
 BATCH_ROWS = 100_000
@@ -96,25 +97,29 @@ def open_source(
         raise InvalidInput(f"file: {path} does not exist.")
     if fmt == "xlsx":
         return _open_excel(path, columns, label)
+    if fmt in ("csv", "tsv"):
+        check_text_table(path, fmt, label)
     connection = reader_connection()
     try:
         relation = connection.sql(_relation_sql(fmt, columns), params={"path": str(path)})
         reader = relation.to_arrow_reader(BATCH_ROWS)
     except duckdb.Error as exc:
         connection.close()
-        raise explain_read_error(exc, label) from None
-    guarded = pa.RecordBatchReader.from_batches(reader.schema, _guarded(reader, connection, label))
+        raise explain_read_error(exc, label, path) from None
+    guarded = pa.RecordBatchReader.from_batches(
+        reader.schema, _guarded(reader, connection, label, path)
+    )
     return SourceReader(columns=columns_of(reader.schema), batches=guarded)
 
 
 def _guarded(
-    reader: pa.RecordBatchReader, connection: duckdb.DuckDBPyConnection, label: str
+    reader: pa.RecordBatchReader, connection: duckdb.DuckDBPyConnection, label: str, path: Path
 ) -> Iterator[pa.RecordBatch]:
     # DuckDB finds a bad value only when it reaches it: translate that error where it surfaces.
     try:
         yield from reader
     except (duckdb.Error, pa.ArrowInvalid, OSError) as exc:
-        raise explain_read_error(exc, label) from None
+        raise explain_read_error(exc, label, path) from None
     finally:
         connection.close()
 
@@ -132,9 +137,31 @@ _VALUE = re.compile(r'(?:string|value)\s+"([^"]*)"', re.IGNORECASE)
 _TYPE = re.compile(r"to\s+'?([A-Z][A-Z0-9_ ()]*)'?", re.IGNORECASE)
 
 
-def explain_read_error(exc: Exception, label: str) -> InvalidInput:
-    """A read error as one line a steward can act on: which row, which column, which value."""
+_FIELDS = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
+_PATH = re.compile(r"(?:[A-Za-z]:)?/[^\s'\"]+")
+
+
+def explain_read_error(exc: Exception, label: str, path: Path | None = None) -> InvalidInput:
+    """A read error as one line a steward can act on: which row, which column, which value; a
+    path on the server is never in it."""
     text = str(exc)
+    if path is not None:
+        text = text.replace(str(path), label)
+    text = _PATH.sub(label, text)
+    if "Invalid unicode" in text and path is not None:
+        found = _LINE.search(text)
+        if found:
+            return _not_utf8(path, int(found.group(1)), label)
+    fields = _FIELDS.search(text)
+    line = _LINE.search(text)
+    if fields and line:
+        row = int(line.group(1)) - 1
+        return InvalidInput(
+            f"{label}: row {row:,} has {fields.group(2)} fields where the header names "
+            f"{fields.group(1)}; every row needs one value per column.",
+            field="file",
+            row=row,
+        )
     line, column, value, kind = (
         _LINE.search(text),
         _COLUMN.search(text),
@@ -155,9 +182,66 @@ def explain_read_error(exc: Exception, label: str) -> InvalidInput:
     return InvalidInput(f"{label}: cannot be read ({first}).", field="file")
 
 
+# A workbook is a zip of XML; one that expands far past its size is a compression bomb (a few
+# hundred kilobytes that become gigabytes of cells), refused from its directory before a cell is
+# read. Real workbooks compress 5 to 30 times.
+WORKBOOK_MAX_EXPANDED = 512 * 1024**2
+WORKBOOK_MAX_RATIO = 100
+WORKBOOK_RATIO_FROM = 16 * 1024**2  # small files may compress as they like
+
+
+def check_workbook(source: Path | bytes, label: str) -> None:
+    """Refuse a workbook whose parts expand past the limits (see above), naming the sizes."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zipped:
+            expanded = sum(info.file_size for info in zipped.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: the reader says it is not a workbook
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    ratio = expanded / max(1, size)
+    too_big = expanded > WORKBOOK_MAX_EXPANDED
+    if too_big or (expanded > WORKBOOK_RATIO_FROM and ratio > WORKBOOK_MAX_RATIO):
+        raise InvalidInput(
+            f"{label}: the workbook expands to {expanded / 1024**2:,.0f} MB from "
+            f"{size / 1024**2:,.1f} MB ({ratio:,.0f} times); more than "
+            f"{WORKBOOK_MAX_EXPANDED // 1024**2} MB or {WORKBOOK_MAX_RATIO} times is refused "
+            "before it is read. Save the sheet as CSV instead.",
+            field="file",
+        )
+
+
+def _not_utf8(path: Path, line: int, label: str) -> InvalidInput:
+    """Where on a line DuckDB found bytes that are not UTF-8: the row, and the column."""
+    with path.open("rb") as handle:
+        header = handle.readline()
+        for _ in range(line - 2):
+            handle.readline()
+        bad = handle.readline()
+    names = header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
+    delimiter = "\t" if "\t" in names and "," not in names else ","
+    columns = names.split(delimiter)
+    for number, value in enumerate(bad.rstrip(b"\r\n").split(delimiter.encode())):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            name = columns[number] if number < len(columns) else str(number + 1)
+            return InvalidInput(
+                f"{label}: row {line - 1:,}, column {name!r}: bytes that are not UTF-8 "
+                f"({value[:12]!r}); save the file as UTF-8.",
+                field="file",
+                row=line - 1,
+                column=name,
+            )
+    return InvalidInput(f"{label}: row {line - 1:,} is not UTF-8 text.", field="file", row=line - 1)
+
+
 def _open_excel(path: Path, columns: list[Column] | None, label: str) -> SourceReader:
     from openpyxl import load_workbook  # only Excel uploads pay for importing openpyxl
 
+    check_workbook(path, label)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
@@ -83,6 +84,10 @@ class TableStore(Protocol):
     def data_files(self, key: str, version: int | None = None) -> list[str] | None: ...
 
     def restore(self, key: str, version: int) -> StoredVersion: ...
+
+    def orphaned_files(self, older_than_seconds: float) -> list[Path]:
+        """Data and staging files no version refers to, older than the grace period."""
+        ...
 
     def destroy(self, key: str) -> int:
         """Delete every row of every version for good; returns the files removed."""

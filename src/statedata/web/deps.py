@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from statedata.core.audit import record_event
 from statedata.core.config import Settings
@@ -94,6 +95,15 @@ def get_actor(request: Request, session: Session = Depends(get_db, scope="functi
             _refuse_csrf(session, request, actor)
     request.state.actor = actor
     return actor
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, parsed on the event loop (reading a body is awaited) so that the route
+    itself can be a plain function, run on a worker thread with its database work."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]
 
 
 async def require_form_csrf(

@@ -102,7 +102,10 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404:
         detail = f"Nothing is published at {request.url.path}."
-    return respond(request, exc.status_code, detail)
+    response = respond(request, exc.status_code, detail)
+    for name, value in (exc.headers or {}).items():  # a 405's Allow, a 401's WWW-Authenticate
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:

@@ -36,8 +36,13 @@ def tile_origins(tile_url: str) -> tuple[str, ...]:
 class SecurityHeadersMiddleware:
     """Adds the headers without touching bodies (a plain ASGI middleware, so streaming stays streaming)."""
 
-    def __init__(self, app: ASGIApp, image_sources: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, image_sources: tuple[str, ...] = (), *, https_only: bool = False
+    ) -> None:
         self.app = app
+        self.fixed = dict(FIXED_HEADERS)
+        if https_only:  # cookies go only over HTTPS: tell browsers never to try plain HTTP
+            self.fixed["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         self.policy = CONTENT_SECURITY_POLICY
         if image_sources:  # only the tile server the operator named, never the web at large
             listed = " ".join(image_sources)
@@ -53,7 +58,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in FIXED_HEADERS.items():
+                for name, value in self.fixed.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", self.policy)
             await send(message)

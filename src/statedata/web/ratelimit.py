@@ -1,26 +1,22 @@
 """Request rates per caller: the public by address, token holders by token, with 429 beyond.
 
-An app token (``X-App-Token`` header or ``$$app_token`` parameter, as Socrata clients send) is any
-live API token; it raises the caller's limit without acting as its owner. The counts live in the
-process, so each server process enforces the limit on its own.
-
-The limit is a rolling one: a generic cell rate (a token bucket kept as one "theoretical arrival
-time" per caller) allows a burst of the whole minute's requests and then one more every
-``60 / limit`` seconds. Fixed clock-minute windows would let a caller send twice the limit
-across a minute boundary, and would make the answer depend on where in the minute a burst falls.
+Every route is limited (the app applies :func:`check_rate` to all of them), pages and refusals
+included, so no anonymous caller can make the portal do unbounded work or write an unbounded
+audit log. An app token (``X-App-Token`` header or ``$$app_token`` parameter, as Socrata clients
+send) is any live API token; it raises the caller's limit without acting as its owner. The
+counts are rolling limits (``core.limits``), in the process or, with Redis, shared by every
+server process.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from statedata.core.errors import Forbidden, TooManyRequests
+from statedata.core.limits import Buckets, MemoryBuckets
 from statedata.identity.actor import Actor
 from statedata.identity.tokens import live_token_id
 from statedata.web.deps import client_ip, get_actor, get_db
@@ -30,30 +26,21 @@ APP_TOKEN_HEADER = "X-App-Token"  # noqa: S105 (a header name)
 
 
 class RateLimiter:
-    """A rolling per-minute limit per caller key (generic cell rate algorithm)."""
+    """Requests a minute per caller key, counted in ``buckets``."""
 
-    def __init__(self, anonymous_per_minute: int, token_per_minute: int) -> None:
+    def __init__(
+        self, anonymous_per_minute: int, token_per_minute: int, buckets: Buckets | None = None
+    ) -> None:
         self.anonymous_per_minute = anonymous_per_minute
         self.token_per_minute = token_per_minute
-        self._arrival: dict[str, float] = {}  # key -> theoretical arrival time of the next request
-        self._lock = threading.Lock()
+        self.buckets = buckets if buckets is not None else MemoryBuckets()
 
-    def hit(self, key: str, limit: int, now: float | None = None) -> int | None:
+    def hit(self, key: str, limit: int) -> int | None:
         """Count a request; the whole seconds to wait when it is over ``limit``, else None.
 
         A refused request is not counted, so a caller who waits as told is served.
         """
-        moment = time.monotonic() if now is None else now
-        interval = WINDOW_SECONDS / max(1, limit)
-        with self._lock:
-            if len(self._arrival) > 100_000:  # forget callers whose bucket has refilled
-                self._arrival = {k: t for k, t in self._arrival.items() if t > moment}
-            arrival = max(self._arrival.get(key, moment), moment)
-            early = arrival - moment - (WINDOW_SECONDS - interval)
-            if early > 0:
-                return max(1, math.ceil(early))
-            self._arrival[key] = arrival + interval
-        return None
+        return self.buckets.take("rate:" + key, limit, WINDOW_SECONDS)
 
 
 def _app_token(request: Request) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 
 from statedata.catalog.datasets import get_dataset_for_edit
 from statedata.catalog.models import Upload
@@ -163,15 +164,24 @@ async def upload_to_dataset(
     the upload. The session is not held while the body streams in."""
     settings: Settings = request.app.state.settings
     factory = request.app.state.session_factory
-    with unit_of_work(factory) as session:
-        public_id = get_dataset_for_edit(session, actor=actor, ref=ref).public_id
+
+    def editable() -> str:
+        with unit_of_work(factory) as session:
+            return get_dataset_for_edit(session, actor=actor, ref=ref).public_id
+
+    def register(received: ReceivedFile, fields: dict[str, str]) -> Upload:
+        with unit_of_work(factory) as session:
+            return register_upload(
+                session,
+                actor=actor,
+                ref=public_id,
+                received=received,
+                declared_format=fields.get("format"),
+            )
+
+    # The database and the schema inference (which reads the whole file) run on a worker
+    # thread; only the streaming of the body stays on the event loop, which serves everyone.
+    public_id = await run_in_threadpool(editable)
     received, fields = await receive_upload(request, settings, before_file=before_file)
-    with unit_of_work(factory) as session:
-        staged = register_upload(
-            session,
-            actor=actor,
-            ref=public_id,
-            received=received,
-            declared_format=fields.get("format"),
-        )
+    staged = await run_in_threadpool(register, received, fields)
     return public_id, staged

@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from statedata.backup import backup_instance, restore_instance
 from statedata.catalog.models import Dataset
 from statedata.catalog.sources.configuration import SourceConfig, configure_source
 from statedata.catalog.sources.fetch import fetch
 from statedata.catalog.sources.pulls import enqueue_due_pulls
-from statedata.core.config import Settings
-from statedata.core.db import unit_of_work, utcnow
+from statedata.core.config import Settings, load_settings, prepare_home
+from statedata.core.db import make_engine, make_session_factory, unit_of_work, utcnow
 from statedata.core.errors import InvalidInput
 from statedata.core.jobs import Job, JobQueue, run_job
 from statedata.identity.actor import Actor
@@ -519,3 +520,46 @@ def test_the_command_line_pulls_one_source_or_every_due_one(
     failed = run(settings, "dataset", "pull", ref)
     assert failed.returncode == 1
     assert f"{ref}: error: location: {folder / 'counts.csv'} does not exist" in failed.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # no SQL of its own
+def test_a_backup_restored_into_a_new_home_runs_its_scheduled_pulls(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    engine: Engine,
+    folder: Path,
+    tmp_path: Path,
+) -> None:
+    """A file source in the home's sources folder is kept relative to the home, and the folder
+    is in the backup, so the restored home pulls from its own copy; a source kept as an absolute
+    path before is moved into the new home on restore."""
+    refs = [
+        make_dataset(session_factory, settings, tmp_path, agency="DPH", title=title,
+                     update_frequency="Daily")
+        for title in ("Daily counts", "Older daily counts")
+    ]  # fmt: skip
+    write_csv(folder / "daily.csv", [(1, "a", 2), (2, "b", 3), (3, "c", 4)])
+    for ref in refs:
+        configure_file(settings, session_factory, ref, folder / "daily.csv")
+    with unit_of_work(session_factory) as session:
+        current, older = (session.query(Dataset).filter_by(public_id=r).one() for r in refs)
+        assert current.source_location == "sources/daily.csv"
+        older.source_location = str(folder / "daily.csv")  # as locations were kept before
+    archive = tmp_path / "backup.tar.gz"
+    backup_instance(settings, engine, archive)
+
+    fresh = load_settings(home=tmp_path / "fresh", secret_key="k" * 40, jobs_backend="immediate")
+    prepare_home(fresh)
+    fresh_engine = make_engine(fresh.resolved_database_url)
+    restore_instance(fresh, fresh_engine, archive)
+    restored = make_session_factory(fresh_engine)
+    ran: list[Job] = []
+    later = utcnow() + timedelta(days=2)
+    assert len(enqueue_due_pulls(fresh, restored, _jobs_run(fresh, restored, ran), now=later)) == 2
+    assert [job.status for job in ran] == ["succeeded", "succeeded"], [j.error for j in ran]
+    with unit_of_work(restored) as session:
+        for ref in refs:
+            dataset = session.query(Dataset).filter_by(public_id=ref).one()
+            assert (dataset.current_version, dataset.row_count) == (2, 3)
+            assert dataset.source_location == "sources/daily.csv"
+    fresh_engine.dispose()

@@ -25,6 +25,7 @@ from statedata.identity.actor import Actor
 from statedata.identity.agencies import get_agency_by_code
 from statedata.identity.models import Agency
 from statedata.identity.policy import Action, Resource, authorize
+from statedata.storage.readers import check_workbook
 
 COLUMNS = (
     "public_id",
@@ -78,6 +79,7 @@ def _read_rows(content: bytes, fmt: str) -> list[dict[str, str]]:
     if fmt == "xlsx":
         from openpyxl import load_workbook
 
+        check_workbook(content, "file")
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -12,7 +12,7 @@ from statedata.core.db import utcnow
 from statedata.core.errors import StatedataError
 from statedata.identity.agencies import get_agency_by_code
 from statedata.identity.policy import Action, Resource, decide
-from statedata.web.deps import CurrentActor, DbSession, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, require_form_csrf
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
 
@@ -47,16 +47,19 @@ def inventory_page(
 
 
 @router.post("/inventory/{code}/import", dependencies=[Depends(require_form_csrf)])
-async def inventory_import_from_page(
-    code: str, request: Request, session: DbSession, actor: CurrentActor
+def inventory_import_from_page(
+    code: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         flash(request, "file: choose a CSV or XLSX file to import.")
         return RedirectResponse(f"/inventory/{code.upper()}", status_code=303)
     name = upload.filename or ""
-    content = await upload.read()
+    content = upload.file.read()  # a spooled file: this thread may block on it
     try:
         counts = inventory.import_inventory(
             session,

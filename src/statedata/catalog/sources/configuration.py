@@ -83,11 +83,15 @@ class SourceConfig:
 
 
 def inside_source_folders(settings: Settings, path: Path, what: str) -> Path:
-    """The resolved path, if it lies inside a source folder; refused otherwise."""
+    """The resolved path, if it lies inside a source folder; refused otherwise. A relative path
+    is the instance's own (``sources/file.csv`` under its home), as :func:`portable_location`
+    stores one."""
     if not path.is_absolute():
-        raise InvalidInput(
-            f"{what}: give an absolute path, e.g. {settings.source_roots[0]}/file.csv."
-        )
+        if not path.parts or path.parts[0] != "sources" or ".." in path.parts:
+            raise InvalidInput(
+                f"{what}: give an absolute path, e.g. {settings.source_roots[0]}/file.csv."
+            )
+        path = settings.home / path
     resolved = path.resolve()
     for root in settings.source_roots:
         if resolved.is_relative_to(root):
@@ -206,13 +210,26 @@ def checked(settings: Settings, config: SourceConfig) -> SourceConfig:
     return config
 
 
+def portable_location(settings: Settings, location: str) -> str:
+    """A file source inside the home's own sources folder, stored relative to the home, so that a
+    backup restored into another home still finds it; any other location as given."""
+    own = (settings.home / "sources").resolve()
+    resolved = Path(location).resolve() if Path(location).is_absolute() else None
+    if resolved is not None and resolved.is_relative_to(own):
+        return str(Path("sources") / resolved.relative_to(own))
+    return location
+
+
 def configure_source(
     session: Session, *, actor: Actor, settings: Settings, ref: str, config: SourceConfig
 ) -> Dataset:
     """Save (or with an empty kind, remove) the dataset's source and schedule its next pull."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
     config = checked(settings, config)
-    dataset.source_kind, dataset.source_location = config.kind, config.location
+    location = (
+        portable_location(settings, config.location) if config.kind == "file" else (config.location)
+    )
+    dataset.source_kind, dataset.source_location = config.kind, location
     dataset.source_query, dataset.source_format = config.query, config.format
     dataset.source_mode = config.mode
     schedule_next_pull(dataset)

@@ -16,7 +16,7 @@ from statedata.core.db import run_after_commit
 from statedata.core.errors import StatedataError
 from statedata.core.jobs import Job
 from statedata.storage.readers import FORMATS
-from statedata.web.deps import CurrentActor, DbSession, get_settings, require_form_csrf
+from statedata.web.deps import CurrentActor, DbSession, PostedForm, get_settings, require_form_csrf
 from statedata.web.errors import shown_in_form
 from statedata.web.templating import flash, render
 
@@ -58,10 +58,13 @@ def source_page(ref: str, request: Request, session: DbSession, actor: CurrentAc
 
 
 @router.post("/datasets/{ref}/source", dependencies=[Depends(require_form_csrf)])
-async def source_from_page(
-    ref: str, request: Request, session: DbSession, actor: CurrentActor
+def source_from_page(
+    ref: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     values = {
         name: str(form.get(name, "")) for name in ("kind", "location", "query", "format", "mode")
     }

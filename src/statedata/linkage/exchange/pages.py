@@ -13,6 +13,7 @@ from statedata.linkage.exchange.router import receive_exchange_file
 from statedata.web.deps import (
     CurrentActor,
     DbSession,
+    PostedForm,
     require_form_csrf,
     streamed_form_csrf,
 )
@@ -38,8 +39,9 @@ def exchanges_page(request: Request, session: DbSession, actor: CurrentActor) ->
 
 
 @router.post("/exchanges", dependencies=[Depends(require_form_csrf)])
-async def create_from_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    form = await request.form()
+def create_from_page(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
     try:
         exchange = service.create_exchange(
             session,

@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from statedata.catalog.uploads import ReceivedFile
 from statedata.core.db import unit_of_work
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, authorize
@@ -44,25 +46,34 @@ async def receive_exchange_file(
     disk, then check and keep it (a refused file is deleted)."""
     factory = request.app.state.session_factory
     settings = request.app.state.settings
-    with unit_of_work(factory) as session:
-        exchange = service.get_exchange(session, actor=actor, exchange_id=exchange_id)
-        authorize(
-            session,
-            actor=actor,
-            action=Action.SUBMIT_TO_EXCHANGE,
-            resource=service.exchange_resource(session, actor, exchange),
-        )
+
+    def may_submit() -> None:
+        with unit_of_work(factory) as session:
+            exchange = service.get_exchange(session, actor=actor, exchange_id=exchange_id)
+            authorize(
+                session,
+                actor=actor,
+                action=Action.SUBMIT_TO_EXCHANGE,
+                resource=service.exchange_resource(session, actor, exchange),
+            )
+
+    def keep(received: ReceivedFile) -> ExchangeFile:
+        with unit_of_work(factory) as session:
+            kept = service.submit_file(
+                session,
+                actor=actor,
+                settings=settings,
+                exchange_id=exchange_id,
+                kind=kind,
+                received=received,
+            )
+            session.expunge(kept)
+            return kept
+
+    # database work and the file's checks on a worker thread, the body's streaming on the loop
+    await run_in_threadpool(may_submit)
     received, _ = await receive_upload(request, settings, before_file=before_file)
-    with unit_of_work(factory) as session:
-        kept = service.submit_file(
-            session,
-            actor=actor,
-            settings=settings,
-            exchange_id=exchange_id,
-            kind=kind,
-            received=received,
-        )
-        session.expunge(kept)
+    kept = await run_in_threadpool(keep, received)
     return kept
 
 
