@@ -3,6 +3,8 @@ CSRF refused when missing or forged; revoked and expired tokens refused."""
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -298,3 +300,23 @@ def test_audit_log_refuses_update_and_delete(
     with pytest.raises(Exception, match="append-only"):
         session.execute(delete(AuditEvent))
     session.rollback()
+
+
+def test_a_new_token_is_shown_once_in_the_answer_and_never_rides_in_the_cookie(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_user(session_factory, "ana", "analyst")
+    csrf = sign_in(client, "ana")
+    made = client.post(
+        "/account/tokens",
+        data={"name": "laptop", "scopes": "read", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert made.status_code == 200
+    secret = re.search(r"sdt_[A-Za-z0-9_-]+", made.text)
+    assert secret is not None
+    assert made.headers["Cache-Control"] == "no-store"
+    cookies = "".join(made.headers.get_list("set-cookie")) + str(dict(client.cookies))
+    decoded = base64.b64decode(client.cookies["statedata_session"].split(".")[0] + "==")
+    assert secret.group(0) not in cookies and secret.group(0).encode() not in decoded
+    assert secret.group(0) not in client.get("/account").text  # once

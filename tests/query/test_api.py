@@ -59,8 +59,9 @@ def test_exports_hold_the_selected_rows_in_each_format(shared: tuple[TestClient,
     everything = client.get(f"/api/v1/datasets/{ref}/rows.csv")
     assert everything.text.count("\n") == len(ROWS) + 1
     unknown = client.get(f"/api/v1/datasets/{ref}/rows.xml")
-    assert unknown.status_code == 400
-    assert "'xml' is not offered" in unknown.json()["detail"]
+    assert unknown.status_code == 422
+    assert unknown.json()["field"] == "kind"
+    assert "Input should be 'csv', 'json', 'geojson' or 'parquet'" in unknown.json()["detail"]
 
 
 def test_facets_count_values_under_the_filters(shared: tuple[TestClient, str]) -> None:

@@ -161,7 +161,7 @@ def test_a_refusal_names_the_parameter_it_is_about_as_data(client: TestClient) -
     response = client.get("/api/v1/datasets", params={"limit": -1})
     assert response.status_code == 422
     assert response.json()["field"] == "limit"
-    assert response.json()["detail"].startswith("limit: ")
+    assert response.json()["detail"].startswith("query.limit: ")
 
 
 def test_a_bad_value_in_a_file_is_located_by_row_and_column(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from statedata.core import audit
 from statedata.core.config import Settings
@@ -11,7 +12,7 @@ from statedata.core.errors import InvalidInput, NotAuthenticated, StatedataError
 from statedata.core.instance import is_demo
 from statedata.core.security import new_csrf_token
 from statedata.identity import agencies, sessions, tokens, users
-from statedata.identity.actor import Role
+from statedata.identity.actor import Actor, Role
 from statedata.identity.policy import Action, authorize
 from statedata.web.deps import CurrentActor, DbSession, client_ip, get_settings, require_form_csrf
 from statedata.web.templating import flash, render
@@ -98,15 +99,26 @@ def account_page(
     session: DbSession,
     actor: CurrentActor,
 ) -> Response:
+    return _account(request, session, actor)
+
+
+def _account(
+    request: Request, session: Session, actor: Actor, new_token: str | None = None
+) -> Response:
     authorize(session, actor=actor, action=Action.READ_ACCOUNT)
     user = users.get_user(session, username=actor.username)
     context = {
         "user": user,
         "tokens": tokens.list_tokens(session, actor=actor),
-        "new_token": request.session.pop("new_token", None),
+        "new_token": new_token,
         "is_admin": actor.role is Role.ADMIN,
     }
-    return render(request, "account.html", context, title="Your account", json_url="/api/v1/tokens")
+    response = render(
+        request, "account.html", context, title="Your account", json_url="/api/v1/tokens"
+    )
+    if new_token is not None:  # the secret is in this page alone: no cache may keep it
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/account/tokens", dependencies=[Depends(require_form_csrf)])
@@ -131,9 +143,10 @@ def create_token_from_page(
     except InvalidInput as exc:
         flash(request, exc.detail)
         return RedirectResponse("/account", status_code=303)
-    # Shown once on the next page view, then forgotten.
-    request.session["new_token"] = secret
-    return RedirectResponse("/account", status_code=303)
+    # Shown once, in the answer to this form: never in the session cookie (which is signed, not
+    # secret), never in a page a later visit or a cache could show.
+    session.flush()
+    return _account(request, session, actor, new_token=secret)
 
 
 @router.post("/account/tokens/{token_id}/revoke", dependencies=[Depends(require_form_csrf)])

@@ -115,7 +115,11 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
         where = ".".join(str(part) for part in error["loc"])
         problems.append({"field": where, "message": error["msg"]})
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-    return respond(request, 422, detail, errors=problems)
+    # the first parameter named, as the domain's own errors name theirs (``field``)
+    first = [str(part) for part in exc.errors()[0]["loc"]] if problems else []
+    named = first[1:] if first[:1] and first[0] in ("query", "path", "body", "header") else first
+    extra = {"field": ".".join(named)} if named else {}
+    return respond(request, 422, detail, errors=problems, **extra)
 
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> Response:

@@ -81,7 +81,7 @@ def test_a_file_source_appends_with_the_types_the_steward_confirmed(
     assert job["status"] == "succeeded", job["error"]
     assert sorted(r["code"] for r in rows_of(client, ref, 2)) == ["00123", "00456", "00789"]
     versions = client.get(f"/api/v1/datasets/{ref}/versions").json()
-    assert versions[0]["note"] == f"pulled from {folder / 'weekly.csv'}"
+    assert versions[0]["note"] == "pulled from sources/weekly.csv"  # kept relative to the home
     assert versions[0]["source_name"] == "weekly.csv"
     assert versions[0]["schema_change"] == {"added": [], "removed": [], "retyped": []}
     source = client.get(f"/api/v1/datasets/{ref}/source").json()
@@ -519,7 +519,7 @@ def test_the_command_line_pulls_one_source_or_every_due_one(
     (folder / "counts.csv").unlink()
     failed = run(settings, "dataset", "pull", ref)
     assert failed.returncode == 1
-    assert f"{ref}: error: location: {folder / 'counts.csv'} does not exist" in failed.stderr
+    assert f"{ref}: error: location: sources/counts.csv does not exist" in failed.stderr
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # no SQL of its own
