@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
@@ -119,14 +119,36 @@ class Instance:
     fillers: dict[str, str]
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def walk_database(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+) -> Iterator[str]:
+    """One database of each backend for the whole walk (the walk only reads)."""
+    if request.param == "sqlite":
+        database = tmp_path_factory.mktemp("read-paths-db") / "statedata.db"
+        shutil.copy(sqlite_template, database)
+        yield f"sqlite:///{database}"
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    admin = make_engine(f"{server}/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text('CREATE DATABASE "read_paths" TEMPLATE statedata_template'))
+    try:
+        yield f"{server}/read_paths"
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text('DROP DATABASE IF EXISTS "read_paths" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Instance]:
+def instance(tmp_path_factory: pytest.TempPathFactory, walk_database: str) -> Iterator[Instance]:
     folder = tmp_path_factory.mktemp("read-paths")
-    database = folder / "statedata.db"
-    shutil.copy(sqlite_template, database)
-    settings = instance_settings(
-        folder / "home", f"sqlite:///{database}", rate_limit_anonymous=1_000_000
-    )
+    settings = instance_settings(folder / "home", walk_database, rate_limit_anonymous=1_000_000)
     engine = make_engine(settings.resolved_database_url)
     factory = make_session_factory(engine)
     public_rows = [
