@@ -7,6 +7,7 @@ openpyxl's read-only mode. Errors name the row, the column and the value.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from statedata.core.errors import InvalidInput
 from statedata.storage.duck import COLUMN_TYPE, reader_connection
 from statedata.storage.quoting import string_literal
 from statedata.storage.schema import Column, columns_of
-from statedata.storage.text_checks import check_text_table
+from statedata.storage.text_checks import check_text_table, header_delimiter
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet", "xlsx")
 BATCH_ROWS = 100_000
@@ -221,8 +222,8 @@ def _not_utf8(path: Path, line: int, label: str) -> InvalidInput:
             handle.readline()
         bad = handle.readline()
     names = header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
-    delimiter = "\t" if "\t" in names and "," not in names else ","
-    columns = names.split(delimiter)
+    delimiter = header_delimiter(names)
+    columns = next(csv.reader([names], delimiter=delimiter), [])
     for number, value in enumerate(bad.rstrip(b"\r\n").split(delimiter.encode())):
         try:
             value.decode("utf-8")

@@ -42,7 +42,7 @@ def check_text_table(path: Path, fmt: str, label: str) -> None:
         raise InvalidInput(
             f"{label}: is empty; the first line must name the columns.", field="file"
         )
-    delimiter = "\t" if fmt == "tsv" else _delimiter(text)
+    delimiter = "\t" if fmt == "tsv" else header_delimiter(text)
     if not whole:  # the sample may end inside a row: leave that row to DuckDB
         text = text[: text.rfind("\n") + 1] or text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -69,11 +69,11 @@ def check_text_table(path: Path, fmt: str, label: str) -> None:
     except csv.Error as exc:
         at = max(1, reader.line_num - 1)
         if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            opened = _row_of_open_quote(text)
             raise InvalidInput(
-                f"{label}: a quote opened on row {_row_of_open_quote(text, delimiter):,} is "
-                "never closed.",
+                f"{label}: a quote opened on row {opened:,} is never closed.",
                 field="file",
-                row=_row_of_open_quote(text, delimiter),
+                row=opened,
             ) from None
         raise InvalidInput(f"{label}: row {at:,} cannot be read ({exc}).", field="file",
                            row=at) from None  # fmt: skip
@@ -87,7 +87,7 @@ def delimiter_name(delimiter: str) -> str:
     return {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(delimiter, delimiter)
 
 
-def _delimiter(text: str) -> str:
+def header_delimiter(text: str) -> str:
     """The header's delimiter: the one of comma, tab, semicolon and pipe it holds most of."""
     header = text.split("\n", 1)[0]
     counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
@@ -117,14 +117,14 @@ def _where(data: bytes, offset: int) -> tuple[int, str]:
     line_start = data.rfind(b"\n", 0, offset) + 1
     row = data.count(b"\n", 0, line_start)
     header = data.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
-    delimiter = _delimiter(header)
+    delimiter = header_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter), [])
     field = data[line_start:offset].count(delimiter.encode())
     name = names[field] if field < len(names) else f"{field + 1}"
     return row, repr(name) if field < len(names) else name
 
 
-def _row_of_open_quote(text: str, delimiter: str) -> int:
+def _row_of_open_quote(text: str) -> int:
     """The data row on which the quote that never closes opens."""
     inside, row = False, 0
     opened_on = 0
