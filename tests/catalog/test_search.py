@@ -181,7 +181,7 @@ def test_the_search_api_says_which_parameter_is_wrong(client: TestClient) -> Non
 
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "query.sort: Input should be 'relevance', 'title', 'updated' or 'created'"
+        "query.sort: 'size' is not a choice; use 'relevance', 'title', 'updated' or 'created'"
     )
     assert response.json()["errors"][0]["field"] == "query.sort"
 

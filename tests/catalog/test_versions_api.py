@@ -62,6 +62,9 @@ def test_three_versions_and_a_restore(
     assert restored.json()["number"] == 4
     assert restored.json()["restored_from"] == 1
     assert restored.json()["rows_checksum"] == versions[2]["rows_checksum"]
+    again = client.post(f"/api/v1/datasets/{ref}/versions/4/restore", headers=steward)
+    assert again.status_code == 409, again.text  # the current version: nothing to restore
+    assert "version 4: it is the current version already" in again.json()["detail"]
     csv = client.get(f"/api/v1/datasets/{ref}/data.csv")
     assert csv.status_code == 200
     assert csv.text.splitlines()[0] == '"id","name","score"'

@@ -20,7 +20,7 @@ from statedata.catalog.inventory.access_plan import agency_plan
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.sources.pulls import enqueue_due_pulls
 from statedata.core.config import Settings
-from statedata.core.db import utcnow
+from statedata.core.db import make_engine, make_session_factory, utcnow
 from statedata.core.jobs import run_job
 from statedata.core.outbox import OutboxMessage
 from statedata.demo.catalog import publish_demo_catalog
@@ -36,13 +36,36 @@ from statedata.privacy.release_spec import TOTAL
 from statedata.sharing.models import DataRequest, Obstacle
 from statedata.storage.lake import open_table_store
 from tests.catalog.test_exports import dcat_validator
+from tests.databases import BACKENDS, database_for_module
+from tests.factories import instance_settings
 from tests.servers import serve_app
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def demo(settings: Settings, session_factory: sessionmaker[Session]) -> Settings:
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    with database_for_module(request, "demo_catalog") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def session_factory(demo_database: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(demo_database)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_database: str,
+    session_factory: sessionmaker[Session],
+) -> Settings:
+    """The demo catalog, built once for the module on each backend: the tests that follow read
+    it in the order written, and the last two (pulls, then the person index and sharing) add
+    to it only what the earlier ones do not count."""
+    settings = instance_settings(tmp_path_factory.mktemp("demo") / "home", demo_database)
     generate_demo(settings.demo_dir, persons=2000, seed=7)
     assert publish_demo_catalog(settings, session_factory) == len(ENTRIES)
     return settings

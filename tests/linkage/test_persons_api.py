@@ -136,8 +136,9 @@ def test_who_may_match(
         ({}, "attributes"),
     ],
 )
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # refused before any SQL
 def test_bad_match_requests_are_refused_by_name(
-    client: TestClient, indexed: None, steward: dict[str, str], body: dict, named: str
+    client: TestClient, steward: dict[str, str], body: dict, named: str
 ) -> None:
     response = client.post("/api/v1/persons/match", json=body, headers=steward)
     assert response.status_code == 422

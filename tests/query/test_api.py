@@ -61,7 +61,10 @@ def test_exports_hold_the_selected_rows_in_each_format(shared: tuple[TestClient,
     unknown = client.get(f"/api/v1/datasets/{ref}/rows.xml")
     assert unknown.status_code == 422
     assert unknown.json()["field"] == "kind"
-    assert "Input should be 'csv', 'json', 'geojson' or 'parquet'" in unknown.json()["detail"]
+    assert (
+        "'xml' is not a choice; use 'csv', 'json', 'geojson' or 'parquet'"
+        in unknown.json()["detail"]
+    )
 
 
 def test_facets_count_values_under_the_filters(shared: tuple[TestClient, str]) -> None:

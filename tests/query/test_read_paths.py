@@ -11,17 +11,15 @@ with a path parameter the walk cannot fill fails the test until the walk learns 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statedata.app import create_app
@@ -36,6 +34,7 @@ from statedata.identity.tokens import create_token
 from statedata.linkage.models import LinkageRun, PersonRecord, ScoredPair
 from statedata.linkage.sources import configure_source, start_load
 from tests.catalog.publishing import make_dataset
+from tests.databases import BACKENDS, database_for_module
 from tests.factories import instance_settings, make_user, sign_in
 
 # The public dataset's personal values: each repeats, so a count of the commonest values, a
@@ -119,30 +118,11 @@ class Instance:
     fillers: dict[str, str]
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def walk_database(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-) -> Iterator[str]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def walk_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """One database of each backend for the whole walk (the walk only reads)."""
-    if request.param == "sqlite":
-        database = tmp_path_factory.mktemp("read-paths-db") / "statedata.db"
-        shutil.copy(sqlite_template, database)
-        yield f"sqlite:///{database}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    admin = make_engine(f"{server}/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text('CREATE DATABASE "read_paths" TEMPLATE statedata_template'))
-    try:
-        yield f"{server}/read_paths"
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text('DROP DATABASE IF EXISTS "read_paths" WITH (FORCE)'))
-        admin.dispose()
+    with database_for_module(request, "read_paths") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -154,7 +154,6 @@ ESCAPES = [
     ("SELECT * FROM batches", "does not exist"),  # no scans of the server's Python variables
     ("SELECT current_setting('enable_external_access') AS v", ""),
     ("SELEC 1", "syntax error"),
-    ("", "write a SELECT statement"),
     ("SELECT " + "1 + " * 6000 + "1", "the limit is 20,000"),
 ]
 
@@ -177,6 +176,8 @@ def test_no_file_network_extension_or_settings_access(
         assert "root:" not in answer.text
     assert not Path("/tmp/statedata-escape.csv").exists()
     assert not Path("/tmp/statedata-escape.db").exists()
+    blank = run(client, csrf, " ")
+    assert blank.status_code == 422 and blank.json()["detail"] == "sql: must not be empty"
 
 
 def test_limits_csv_and_the_time_limit(
@@ -234,9 +235,7 @@ def test_saved_queries_belong_to_their_owner(
         blank = client.post(
             "/api/v1/sql/saved", json={"title": " ", "sql": "SELECT 1"}, headers=headers
         )
-        assert (
-            blank.status_code == 422 and "title: give the query a title" in blank.json()["detail"]
-        )
+        assert blank.status_code == 422 and "title: must not be empty" in blank.json()["detail"]
         no_csrf = client.post("/api/v1/sql/saved", json={"title": "x", "sql": "SELECT 1"})
         assert no_csrf.status_code == 403
     with TestClient(app) as other:

@@ -133,13 +133,13 @@ def test_an_agreement_is_active_only_when_its_regime_asks_for_nothing_more(
          "regime 'GDPR' is not one of"),
         ({"sources": [{"dataset": "WAGES", "regime": "FERPA", "columns": ["salary"]}]},
          "has no column 'salary'"),
-        ({"ends_on": "2026-13-01"}, "ends_on: '2026-13-01' is not a date"),
+        ({"ends_on": "2026-13-01"}, "ends_on: '2026-13-01' is not a date (YYYY-MM-DD)"),
         ({"starts_on": "2027-01-01", "ends_on": "2026-01-01"}, "is before starts_on"),
-        ({"parties": [{"name": "DOL", "role": "owner"}]}, "party 1: role 'owner'"),
+        ({"parties": [{"name": "DOL", "role": "owner"}]}, "parties[0].role: 'owner' is not a choice; use 'provider' or 'recipient'"),
         ({"breach_notice_hours": "soon"}, "breach_notice_hours: 'soon' is not a whole number"),
         ({"linkage_method": "telepathy"}, "linkage_method: 'telepathy'"),
-        ({"colour": "blue"}, "colour: not a part of an agreement"),
-        ({"title": ""}, "title: name the agreement"),
+        ({"colour": "blue"}, "colour: is not a field this request takes"),
+        ({"title": ""}, "title: must not be empty"),
     ],
 )  # fmt: skip
 def test_a_bad_field_is_named_and_nothing_is_saved(

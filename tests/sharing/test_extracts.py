@@ -199,7 +199,7 @@ def test_fulfilment_names_bad_settings(
         ({"deidentify": {"name": "drop"}}, "'name' is not a column the request"),
         ({"deidentify": {"score": "blur"}}, "'blur' is not one of"),
         ({"quasi_identifiers": {"score": "shoe size"}}, "'shoe size' is not one of"),
-        ({"k": 1}, "k: 1 is not between 2 and 100"),
+        ({"k": 1}, "k: 1 is less than 2"),
     ):
         refused = people.post("dss.ado", f"/api/v1/requests/{asked['id']}/fulfil", body)
         assert refused.status_code == 422 and message in refused.json()["detail"], refused.text

@@ -75,8 +75,8 @@ def test_an_obstacle_moves_through_review_on_a_timeline_the_public_reads(
     [
         ({"agencies": ["NOPE"]}, "NOPE"),
         ({"target_date": "next year"}, "target_date: 'next year' is not a date"),
-        ({"title": ""}, "title: is empty"),
-        ({"colour": "red"}, "colour: not a field"),
+        ({"title": ""}, "title: must not be empty"),
+        ({"colour": "red"}, "colour: is not a field this request takes"),
     ],
 )
 def test_bad_obstacles_say_what_is_wrong(

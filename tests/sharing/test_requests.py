@@ -173,8 +173,8 @@ def test_denials_need_reasons_and_a_request_denied_by_every_steward_ends(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"purpose": "data"}, "purpose: state what the data is for"),
-        ({"items": []}, "items: ask for at least one dataset"),
+        ({"purpose": "data"}, "purpose: must have at least 20 characters"),
+        ({"items": []}, "items: give at least 1"),
         ({"items": [{"dataset": "nope-0000", "columns": ["id"]}]}, "no dataset is called"),
         ({"items": [{"dataset": "DSS", "columns": ["salary"]}]}, "has no column 'salary'"),
         ({"items": [{"dataset": "DSS", "columns": ["id"]}, {"dataset": "DSS", "columns": ["id"]}]},

@@ -176,7 +176,7 @@ def test_the_registry_is_public_and_standardizes_on_request(client: TestClient) 
 
     assert client.get("/api/v1/standards/nope").status_code == 404
     too_many = client.post("/api/v1/standards/zip/standardize", json={"values": ["1"] * 1001})
-    assert too_many.status_code == 422 and "at most 1,000" in too_many.text
+    assert too_many.status_code == 422 and "values: give at most 1,000" in too_many.text
     wrong = client.post("/api/v1/standards/zip/standardize", json={"values": [{"a": 1}]})
     assert wrong.status_code == 422 and "values[0]" in wrong.text
 

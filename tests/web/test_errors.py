@@ -77,7 +77,7 @@ def test_domain_validation_errors_say_what_to_fix(
         422,
         "password: password must be at least 12 characters.",
     )
-    assert role.json()["detail"].startswith("role: 'boss' is not a role")
+    assert role.json()["detail"].startswith("role: 'boss' is not a choice; use 'admin'")
     assert agency.json()["detail"] == "agency: a steward must belong to an agency."
     assert (taken.status_code, taken.json()["detail"]) == (409, "username: 'chief' is taken.")
 

@@ -84,3 +84,19 @@ def test_an_unpaired_surrogate_in_a_json_body_is_refused_by_where_it_is(
         url, content=paired, headers={"Content-Type": "application/json", "X-CSRF-Token": csrf}
     )
     assert "surrogate" not in answered.text and answered.status_code < 500  # an emoji is text
+
+
+def test_a_nul_character_in_a_json_body_is_refused_by_where_it_is(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    # PostgreSQL's text cannot hold NUL: refused before any route writes it, on both databases
+    make_user(session_factory, "cdo1", "admin")
+    csrf = sign_in(client, "cdo1")
+    response = client.post(
+        "/api/v1/obstacles",
+        content='{"title": "Consent\\u0000", "authority": "CGS 4-67p", "description": "d"}',
+        headers={"Content-Type": "application/json", "X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "title"
+    assert "title: the text holds the NUL character (\\u0000)" in response.json()["detail"]

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from statedata.catalog import datasets, lifecycle, uploads, versions
+from statedata.catalog.bodies import (
+    DictionaryEdit,
+    InventorySubmission,
+    NewDataset,
+    Note,
+    Reason,
+    Retirement,
+    SourceSettings,
+)
 from statedata.catalog.exports import data_json
 from statedata.catalog.inventory import access_plan
 from statedata.catalog.inventory import annual as inventory
@@ -21,7 +30,7 @@ from statedata.catalog.representation import (
     dataset_summary,
     version_out,
 )
-from statedata.catalog.schemas import LoadRequest, UploadOut
+from statedata.catalog.schemas import DatasetMetadata, LoadRequest, UploadOut
 from statedata.catalog.search import MAX_LIMIT, SearchRequest, search_datasets
 from statedata.catalog.sources import configuration as sources
 from statedata.catalog.sources import pulls
@@ -80,13 +89,11 @@ def search(
 
 
 @router.post("/datasets", status_code=201)
-def create(
-    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def create(session: DbSession, actor: CurrentActor, body: NewDataset) -> dict[str, Any]:
     """Add a draft dataset; send its metadata, and ``agency`` (a code) unless it is your own."""
-    fields = dict(body)
-    agency = fields.pop("agency", None)
-    dataset = datasets.create_dataset(session, actor=actor, agency_code=agency, data=fields)
+    dataset = datasets.create_dataset(
+        session, actor=actor, agency_code=body.agency, data=body.metadata()
+    )
     return dataset_detail(dataset)
 
 
@@ -98,10 +105,11 @@ def read(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[str, Any]:
 
 @router.patch("/datasets/{ref}")
 def update(
-    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+    ref: Ref, session: DbSession, actor: CurrentActor, body: DatasetMetadata
 ) -> dict[str, Any]:
     """Change the metadata fields sent (the public id never changes)."""
-    return dataset_detail(datasets.update_metadata(session, actor=actor, ref=ref, data=body))
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return dataset_detail(datasets.update_metadata(session, actor=actor, ref=ref, data=changes))
 
 
 @router.get("/datasets/{ref}/dictionary")
@@ -112,19 +120,11 @@ def read_dictionary(ref: Ref, session: DbSession, actor: CurrentActor) -> dict[s
 
 @router.put("/datasets/{ref}/dictionary")
 def write_dictionary(
-    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+    ref: Ref, session: DbSession, actor: CurrentActor, body: DictionaryEdit
 ) -> dict[str, Any]:
     """Edit the dictionary: send ``fields`` (matched by name) and optionally ``primaryKey``."""
-    fields = body.get("fields")
-    if not isinstance(fields, list):
-        raise InvalidInput("fields: send the dictionary's fields as a list.")
-    primary_key = body.get("primaryKey")
-    if primary_key is not None and not (
-        isinstance(primary_key, list) and all(isinstance(n, str) for n in primary_key)
-    ):
-        raise InvalidInput("primaryKey: send a list of column names.")
     dataset = datasets.update_dictionary(
-        session, actor=actor, ref=ref, fields=fields, primary_key=primary_key
+        session, actor=actor, ref=ref, fields=body.edits(), primary_key=body.primary_key
     )
     return datasets.dictionary_of(dataset)
 
@@ -138,7 +138,41 @@ def read_datapackage(
     return datapackage(dataset, str(request.base_url))
 
 
-@router.post("/datasets/{ref}/uploads", status_code=201, response_model=UploadOut)
+# Read from the stream (not parsed by FastAPI), so the document is told what they take.
+FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+SHEET_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string", "minLength": 1}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/datasets/{ref}/uploads",
+    status_code=201,
+    response_model=UploadOut,
+    openapi_extra=FILE_BODY,
+)
 async def upload(ref: Ref, request: Request, actor: CurrentActor) -> Any:
     """Upload a file (multipart field ``file``, or the raw body with ``?filename=``); returns the
     inferred schema to confirm. Larger than the configured limit: 413."""
@@ -181,7 +215,7 @@ def write_source(
     request: Request,
     session: DbSession,
     actor: CurrentActor,
-    body: Annotated[dict[str, Any], Body()],
+    body: SourceSettings,
 ) -> dict[str, Any]:
     """Configure where the data is pulled from: ``kind`` (file, url, sql or empty to remove),
     ``location`` (a path, a URL, or a SQLAlchemy URL), ``query`` (SQL sources), ``format``
@@ -191,7 +225,7 @@ def write_source(
         actor=actor,
         settings=get_settings(request),
         ref=ref,
-        config=sources.SourceConfig.from_body(body),
+        config=sources.SourceConfig.from_body(body.model_dump()),
     )
     return sources.source_view(dataset)
 
@@ -271,10 +305,10 @@ def restore(
     request: Request,
     session: DbSession,
     actor: CurrentActor,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: Note | None = None,
 ) -> dict[str, Any]:
     """Publish an earlier version's rows again, as a new version."""
-    note = str((body or {}).get("note", ""))
+    note = body.note if body else ""
     version = restore_version(
         session, actor=actor, settings=get_settings(request), ref=ref, number=number, note=note
     )
@@ -299,20 +333,17 @@ def return_to_draft(
     ref: Ref,
     session: DbSession,
     actor: CurrentActor,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: Reason | None = None,
 ) -> dict[str, Any]:
     """Send a dataset in review back to its stewards, with a reason."""
-    reason = str((body or {}).get("reason", ""))
+    reason = body.reason if body else ""
     return dataset_detail(lifecycle.return_to_draft(session, actor=actor, ref=ref, reason=reason))
 
 
 @router.post("/datasets/{ref}/retire")
-def retire(
-    ref: Ref, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def retire(ref: Ref, session: DbSession, actor: CurrentActor, body: Retirement) -> dict[str, Any]:
     """Retire a published dataset: marked ARCHIVE, public for 30 days' notice, then private."""
-    reason = str(body.get("reason", ""))
-    return dataset_detail(lifecycle.retire(session, actor=actor, ref=ref, reason=reason))
+    return dataset_detail(lifecycle.retire(session, actor=actor, ref=ref, reason=body.reason))
 
 
 @router.get("/retired-datasets")
@@ -373,7 +404,7 @@ def export_inventory(
     )
 
 
-@router.post("/inventory/{agency}/import")
+@router.post("/inventory/{agency}/import", openapi_extra=SHEET_BODY)
 async def import_inventory(agency: str, request: Request, actor: CurrentActor) -> dict[str, int]:
     """Update and add inventory entries from a CSV or XLSX body (``?format=csv|xlsx``), all or
     nothing; the first problem is named by row and column."""
@@ -393,14 +424,11 @@ async def import_inventory(agency: str, request: Request, actor: CurrentActor) -
 
 @router.post("/inventory/{agency}/submissions", status_code=201)
 def submit_inventory(
-    agency: str, session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
+    agency: str, session: DbSession, actor: CurrentActor, body: InventorySubmission
 ) -> dict[str, Any]:
     """Submit the agency's inventory for a year (the data officer; once per year)."""
-    year = body.get("year")
-    if not isinstance(year, int):
-        raise InvalidInput("year: send the year as a number, e.g. 2026.")
     submission = inventory.submit_inventory(
-        session, actor=actor, agency_code=agency, year=year, note=str(body.get("note", ""))
+        session, actor=actor, agency_code=agency, year=body.year, note=body.note
     )
     return {
         "agency": agency.upper(),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from statedata.catalog import vocabulary as vocab
 from statedata.core.errors import InvalidInput
+from statedata.core.text_fields import NONBLANK
 from statedata.identity.policy import Classification
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,30 +29,47 @@ class DatasetMetadata(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(default="", max_length=300)
+    title: str = Field(default="", max_length=300, json_schema_extra={"pattern": NONBLANK})
     description: str = Field(default="", max_length=20_000)
-    category: str = ""
+    category: str = Field(default="", json_schema_extra={"enum": ["", *vocab.CATEGORIES]})
     row_label: str = Field(default="", max_length=120)
-    tags: list[str] = Field(default_factory=list, max_length=50)
-    source_link: str = Field(default="", max_length=500)
-    geographic_unit: str = ""
+    tags: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        json_schema_extra={"items": {"type": "string", "maxLength": 60}},
+    )
+    source_link: str = Field(
+        default="", max_length=500, json_schema_extra={"pattern": r"^(https?://.*)?$"}
+    )
+    geographic_unit: str = Field(
+        default="", json_schema_extra={"enum": ["", *vocab.GEOGRAPHIC_UNITS]}
+    )
     spatial: str = Field(default="", max_length=200)
-    temporal_coverage: str = ""
+    temporal_coverage: str = Field(
+        default="", json_schema_extra={"pattern": f"^({_INTERVAL.pattern[1:-1]})?$"}
+    )
     attribution: str = Field(default="", max_length=300)
     contact_name: str = Field(default="", max_length=200)
-    contact_email: str = Field(default="", max_length=320)
-    update_frequency: str = ""
-    license: str = ""
+    contact_email: str = Field(
+        default="", max_length=320, json_schema_extra={"pattern": f"^({_EMAIL.pattern[1:-1]})?$"}
+    )
+    update_frequency: str = Field(
+        default="", json_schema_extra={"enum": ["", *vocab.UPDATE_FREQUENCIES]}
+    )
+    license: str = Field(default="", json_schema_extra={"enum": ["", *vocab.LICENSES]})
     source_system: str = Field(default="", max_length=200)
     legal_authority: str = Field(default="", max_length=300)
     classification: Classification = Classification.INTERNAL
     is_high_value: bool = False
-    high_value_criteria: list[str] = Field(default_factory=list)
+    high_value_criteria: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={"items": {"type": "string", "enum": [*vocab.HIGH_VALUE_CRITERIA]}},
+    )
     is_gis: bool = False
     pii_present: bool = False
     open_data_status: vocab.OpenDataStatus = vocab.OpenDataStatus.UNDER_REVIEW
     planned_publication_date: date | None = None
-    steward_username: str | None = None
+    steward_username: str | None = Field(default=None, max_length=150)
 
     @field_validator("category")
     @classmethod

@@ -125,7 +125,7 @@ def create_token(
         session,
         actor=actor,
         name=body.name,
-        scopes=body.scopes,
+        scopes=list(body.scopes),
         expires_in_days=body.expires_in_days,
         max_days=settings.token_max_days,
     )

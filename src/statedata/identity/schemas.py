@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from statedata.core.text_fields import NONBLANK
 
 
 class AgencyOut(BaseModel):
@@ -15,8 +17,13 @@ class AgencyOut(BaseModel):
 
 
 class AgencyIn(BaseModel):
-    code: str = Field(description="Short code, e.g. DSS.")
-    name: str
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        pattern=r"^\s*[A-Za-z][A-Za-z0-9]{1,19}\s*$",
+        description="Short code, e.g. DSS: 2-20 letters or digits, starting with a letter.",
+    )
+    name: str = Field(max_length=300, pattern=NONBLANK)
 
 
 class UserOut(BaseModel):
@@ -32,9 +39,14 @@ class UserOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(
+        pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{1,99}\s*$",
+        description="2-100 letters, digits, dots, dashes or underscores (kept in lowercase).",
+    )
     password: str | None = Field(default=None, description="Omit for single sign-on users.")
-    role: str
+    role: Literal["admin", "agency_data_officer", "steward", "analyst", "researcher"]
     agency: str | None = Field(
         default=None, description="Agency code; required for officers and stewards."
     )
@@ -67,10 +79,21 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
 
+ScopeName = Literal["read", "write", "admin"]
+
+
 class TokenIn(BaseModel):
-    name: str
-    scopes: list[str] = Field(default_factory=lambda: ["read"])
-    expires_in_days: int = 90
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=200, pattern=NONBLANK, description="Where it is used.")
+    scopes: list[ScopeName] = Field(
+        default_factory=lambda: list[ScopeName](["read"]),
+        min_length=1,
+        description="admin: admins only.",
+    )
+    expires_in_days: int = Field(
+        default=90, ge=1, description="At most the instance's token_max_days."
+    )
 
 
 class TokenCreated(TokenOut):

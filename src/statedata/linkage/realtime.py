@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from statedata.core.errors import InvalidInput
+from statedata.core.errors import Conflict, InvalidInput
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.blocking import BIRTH_YEAR
 from statedata.linkage.models import LinkageModel, LinkageRun, PersonRecord
@@ -87,18 +87,7 @@ class Matcher:
     _db: duckdb.DuckDBPyConnection = field(default_factory=lambda: _small_queries(), repr=False)
 
     def standardized(self, raw: Mapping[str, str | None]) -> pa.Table:
-        unknown = sorted(set(raw) - set(ATTRIBUTES))
-        if unknown:
-            raise InvalidInput(
-                f"{', '.join(unknown)}: not a person attribute; the attributes are "
-                f"{', '.join(ATTRIBUTES)}."
-            )
-        given = {a: [v.strip() if isinstance(v, str) and v.strip() else None]
-                 for a, v in raw.items()}  # fmt: skip
-        if not any(v[0] for v in given.values()):
-            raise InvalidInput(
-                "no attributes given: send at least a name, a date of birth or an ID."
-            )
+        given = checked_attributes(raw)
         values: dict[str, list[str | None] | None] = {
             a: given.get(a, [None]) for a in self.attributes
         }
@@ -270,12 +259,28 @@ _matchers: dict[str, Matcher] = {}
 _build_lock = threading.Lock()
 
 
+def checked_attributes(raw: Mapping[str, str | None]) -> dict[str, list[str | None]]:
+    """A query's attributes, trimmed, each as a one-value column; refused by name when one is not
+    a person attribute or none holds a value (before any index is looked at)."""
+    unknown = sorted(set(raw) - set(ATTRIBUTES))
+    if unknown:
+        raise InvalidInput(
+            f"{', '.join(unknown)}: not a person attribute; the attributes are "
+            f"{', '.join(ATTRIBUTES)}."
+        )
+    given = {a: [v.strip() if isinstance(v, str) and v.strip() else None]
+             for a, v in raw.items()}  # fmt: skip
+    if not any(v[0] for v in given.values()):
+        raise InvalidInput("no attributes given: send at least a name, a date of birth or an ID.")
+    return given
+
+
 def matcher(session: Session, model: LinkageModel | None = None) -> Matcher:
     """The matcher for the current model and index, built once and rebuilt after a load."""
     if model is None:
         model = session.scalar(select(LinkageModel).order_by(LinkageModel.version.desc()).limit(1))
     if model is None:
-        raise InvalidInput("the person index is empty: load a source first.")
+        raise Conflict("the person index is empty: load a source first.")
     last_run = session.scalar(select(func.max(LinkageRun.id))) or 0
     key = str(session.get_bind().engine.url)
     with _build_lock:

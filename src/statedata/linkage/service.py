@@ -20,7 +20,7 @@ from statedata.linkage.access import SourceAccess, source_access
 from statedata.linkage.attributes import ATTRIBUTES
 from statedata.linkage.golden import SourceRecord, golden_record, rules_from
 from statedata.linkage.models import LinkageModel, MatchDecision, Person, PersonRecord, ScoredPair
-from statedata.linkage.realtime import matcher
+from statedata.linkage.realtime import checked_attributes, matcher
 from statedata.linkage.review import (
     REVIEW_HIGH,
     REVIEW_LOW,
@@ -40,6 +40,7 @@ def match_person(
     """Ranked persons for the attributes, with each comparison's level and weight (audited; the
     attributes themselves are not written to the audit log)."""
     authorize(session, actor=actor, action=Action.MATCH_PERSONS, resource=INDEX)
+    checked_attributes(attributes)
     found = matcher(session)
     candidates = found.match(session, attributes, limit)
     access = source_access(session, actor)

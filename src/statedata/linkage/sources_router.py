@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from statedata.core.text_fields import NONBLANK
 from statedata.linkage import sources
 from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
@@ -17,7 +18,9 @@ router = APIRouter(prefix="/api/v1", tags=["persons"])
 class SourceMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id_column: str = Field(max_length=300, description="The column naming each record.")
+    id_column: str = Field(
+        max_length=300, pattern=NONBLANK, description="The column naming each record."
+    )
     mapping: dict[str, str] = Field(
         description="Person attribute -> the dataset's column; join several with '+'.",
         examples=[{"first_name": "given_name", "last_name": "surname", "address": "number+street"}],

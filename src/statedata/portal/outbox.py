@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from statedata.core.config import Settings
@@ -26,7 +26,13 @@ def mail_server(settings: Settings) -> str:
 
 @api.get("/outbox")
 def read_outbox(
-    request: Request, session: DbSession, actor: CurrentActor, status: str = "", limit: int = 200
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    status: Annotated[
+        str, Query(json_schema_extra={"enum": ["", *OutboxStatus]}, description="Only these.")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """The newest reminders and notices you may read (your agency's; every agency's for admins),
     with their status: pending, sending, sent, failed or held (kept here, not mailed)."""

@@ -16,9 +16,15 @@ router = APIRouter(prefix="/api/v1", tags=["privacy"])
 class PrivacySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: int | None = Field(default=None, description="Counts from 1 to this are hidden.")
+    threshold: int | None = Field(
+        default=None, ge=1, le=100, description="Counts from 1 to this are hidden."
+    )
     epsilon_budget: float | None = Field(
-        default=None, description="The epsilon all private releases from the dataset may spend."
+        default=None,
+        ge=0,
+        le=100,
+        description="The epsilon all private releases from the dataset may spend (the data "
+        "officer or the CDO's office).",
     )
 
 

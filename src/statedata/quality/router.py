@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request
 
 from statedata.quality import service
 from statedata.quality.reports import report_out
+from statedata.quality.rules import rule_schemas
 from statedata.web.deps import CurrentActor, DbSession, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
@@ -32,7 +33,10 @@ def replace_rules(
     ref: Ref,
     session: DbSession,
     actor: CurrentActor,
-    rules: Annotated[Any, Body(embed=True)],
+    rules: Annotated[
+        list[dict[str, Any]],
+        Body(embed=True, max_length=500, json_schema_extra={"items": {"oneOf": rule_schemas()}}),
+    ],
 ) -> dict[str, Any]:
     """Replace the dataset's own rules (``{"rules": [{"type": ..., ...}]}``); a bad rule is a
     400 naming its position and parameter."""

@@ -9,7 +9,7 @@ that same pass and judge the measurements. Rules never raise on data: they yield
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
 
@@ -194,6 +194,46 @@ KIND_WORDS = {
     "texts": "a non-empty list of text",
     "values": "a non-empty list of values",
 }
+
+
+# Each parameter kind as JSON Schema, for the OpenAPI document of the rules a client may send.
+KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    "text": {"type": "string", "pattern": r"\S"},
+    "number": {"type": "number"},
+    "count": {"type": "integer", "minimum": 0},
+    "share": {"type": "number", "minimum": 0, "maximum": 1},
+    "texts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+    "values": {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}},
+}
+
+
+def rule_schemas() -> list[dict[str, Any]]:
+    """Every rule type's parameters as a JSON Schema object, read off the registered classes
+    (a rule's checks that need its columns or its data are the service's)."""
+    schemas = []
+    for kind, cls in sorted(rule_types().items()):
+        properties: dict[str, Any] = {"type": {"const": kind}}
+        required = ["type"]
+        for name, spec in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+            if name == "severity":
+                properties[name] = {"enum": list(SEVERITIES)}
+                continue
+            schema = KIND_SCHEMAS.get(spec.metadata.get("kind", ""), {})
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                required.append(name)
+                properties[name] = schema
+            else:  # an optional parameter may be left out or sent as null
+                properties[name] = {"anyOf": [schema, {"type": "null"}]} if schema else {}
+        schemas.append(
+            {
+                "type": "object",
+                "title": cls.label,
+                "properties": properties,
+                "required": required,
+                "additionalProperties": False,
+            }
+        )
+    return schemas
 
 
 def parse_rules(data: Any, where: str = "rules") -> list[Rule]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from statedata.core.text_fields import NONBLANK
 from statedata.query.formats import json_bytes
 from statedata.query.models import SavedQuery
 from statedata.query.workspace import (
@@ -31,14 +32,17 @@ router = APIRouter(prefix="/api/v1/sql", tags=["sql"], dependencies=[RateLimited
 
 
 class SqlIn(BaseModel):
-    sql: str = Field(description=f"One SELECT statement, at most {MAX_SQL_CHARS:,} characters.")
+    sql: str = Field(
+        pattern=NONBLANK,
+        description=f"One SELECT statement, at most {MAX_SQL_CHARS:,} characters.",
+    )
     limit: int | None = Field(default=None, ge=1, description="Most rows to return (≤ the cap).")
     format: Literal["json", "csv"] = "json"
 
 
 class SavedIn(BaseModel):
-    title: str = Field(max_length=MAX_TITLE_CHARS)
-    sql: str = Field(max_length=MAX_SQL_CHARS)
+    title: str = Field(max_length=MAX_TITLE_CHARS, pattern=NONBLANK)
+    sql: str = Field(max_length=MAX_SQL_CHARS, pattern=NONBLANK)
 
 
 def result_out(result: SqlResult) -> dict[str, Any]:

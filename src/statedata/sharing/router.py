@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.identity.policy import Action, decide
+from statedata.privacy.kanonymity import LADDERS
 from statedata.sharing import agreements, extracts, obstacles, requests
+from statedata.sharing.bodies import (
+    AgreementChanges,
+    NewAgreement,
+    NewDataRequest,
+    NewObstacle,
+    ObstacleChanges,
+)
 from statedata.web.deps import CurrentActor, DbSession, enqueue_after_commit
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -39,13 +47,13 @@ def list_agreements(session: DbSession, actor: CurrentActor) -> list[dict[str, A
 
 
 @router.post("/agreements", status_code=201)
-def create_agreement(
-    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def create_agreement(session: DbSession, actor: CurrentActor, body: NewAgreement) -> dict[str, Any]:
     """Draft an agreement: title, parties, sources (dataset, regime, authority, columns), purpose,
     uses, linkage, security, users, re-disclosure, retention and destruction, breach notice,
     term, renewal and termination."""
-    return agreements.agreement_view(agreements.save_agreement(session, actor=actor, body=body))
+    return agreements.agreement_view(
+        agreements.save_agreement(session, actor=actor, body=body.sent())
+    )
 
 
 @router.get("/agreements/{agreement_id}")
@@ -60,10 +68,12 @@ def change_agreement(
     agreement_id: int,
     session: DbSession,
     actor: CurrentActor,
-    body: Annotated[dict[str, Any], Body()],
+    body: AgreementChanges,
 ) -> dict[str, Any]:
     """Change parts of a draft agreement."""
-    saved = agreements.save_agreement(session, actor=actor, body=body, agreement_id=agreement_id)
+    saved = agreements.save_agreement(
+        session, actor=actor, body=body.sent(), agreement_id=agreement_id
+    )
     return agreements.agreement_view(saved)
 
 
@@ -91,12 +101,12 @@ def request_queue(session: DbSession, actor: CurrentActor) -> list[dict[str, Any
 
 
 @router.post("/requests", status_code=201)
-def submit_request(
-    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def submit_request(session: DbSession, actor: CurrentActor, body: NewDataRequest) -> dict[str, Any]:
     """Ask for data: title, purpose, linked (across agencies by person), agreement (optional),
     items: [{dataset, columns, row_condition}]."""
-    return requests.request_view(session, requests.submit_request(session, actor=actor, body=body))
+    return requests.request_view(
+        session, requests.submit_request(session, actor=actor, body=body.sent())
+    )
 
 
 @router.get("/requests/{request_id}")
@@ -127,13 +137,18 @@ class Fulfilment(BaseModel):
 
     deidentify: dict[str, str] = Field(
         default_factory=dict,
+        json_schema_extra={"additionalProperties": {"enum": list(extracts.RULES)}},
         description="column -> keep, drop, pseudonym, year, month, zip3, age_band, county or "
         "region; other columns follow their personal-information category.",
     )
     quasi_identifiers: dict[str, str] = Field(
-        default_factory=dict, description="column -> date, zip, age, town or other."
+        default_factory=dict,
+        json_schema_extra={"additionalProperties": {"enum": list(LADDERS)}},
+        description="column -> date, zip, age, town or other.",
     )
-    k: int = Field(default=5, description="The smallest group over the quasi-identifiers.")
+    k: int = Field(
+        default=5, ge=2, le=100, description="The smallest group over the quasi-identifiers."
+    )
 
 
 @router.post("/requests/{request_id}/fulfil", status_code=202)
@@ -181,12 +196,10 @@ def obstacles_summary(session: DbSession) -> dict[str, Any]:
 
 
 @router.post("/obstacles", status_code=201)
-def record_obstacle(
-    session: DbSession, actor: CurrentActor, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def record_obstacle(session: DbSession, actor: CurrentActor, body: NewObstacle) -> dict[str, Any]:
     """Record an obstacle: title, authority (the statute or rule), agencies (codes),
     description, owner, target_date (the CDO's office or a data officer)."""
-    made = obstacles.record_obstacle(session, actor=actor, body=body)
+    made = obstacles.record_obstacle(session, actor=actor, body=body.sent())
     return obstacles.obstacle_view(session, made, with_timeline=True, staff=True)
 
 
@@ -203,9 +216,11 @@ def update_obstacle(
     obstacle_id: int,
     session: DbSession,
     actor: CurrentActor,
-    body: Annotated[dict[str, Any], Body()],
+    body: ObstacleChanges,
 ) -> dict[str, Any]:
     """Move the review on: status (identified, under_review, remedy_proposed, resolved,
     withdrawn), owner, target_date, resolution, note."""
-    found = obstacles.update_obstacle(session, actor=actor, obstacle_id=obstacle_id, body=body)
+    found = obstacles.update_obstacle(
+        session, actor=actor, obstacle_id=obstacle_id, body=body.sent()
+    )
     return obstacles.obstacle_view(session, found, with_timeline=True, staff=True)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from statedata.standards import service
+from statedata.standards.service import MAX_VALUES
 
 router = APIRouter(prefix="/api/v1", tags=["standards"])
 
@@ -23,7 +24,10 @@ def read_element(key: str) -> dict[str, Any]:
 
 
 @router.post("/standards/{key}/standardize")
-def standardize(key: str, values: Annotated[Any, Body(embed=True)]) -> dict[str, Any]:
+def standardize(
+    key: str,
+    values: Annotated[list[str | int | float | None], Body(embed=True, max_length=MAX_VALUES)],
+) -> dict[str, Any]:
     """Standardize up to 1,000 values (``{"values": [...]}``): each one's standard form, or
     the flag saying why it has none, and its parts."""
     return {"element": key, "results": service.standardize_values(key, values)}

@@ -8,6 +8,7 @@ plain 500 that leaks nothing.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from statedata.core.errors import Forbidden, NotAuthenticated, StatedataError, TooManyRequests
+from statedata.core.text_fields import friendly_pattern_message
 from statedata.web.templating import flash, render
 
 log = logging.getLogger(__name__)
@@ -108,17 +110,76 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _message(error: dict[str, Any]) -> str:
+    """A validation error in words that name the value sent and what would do: the trimmed-length
+    patterns of request bodies as what they ask, a model's own ``ValueError`` as it is written,
+    pydantic's own words for the rest."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    sent = error.get("input")
+    shown = repr(sent if not isinstance(sent, str) else sent[:80])
+    scalar = isinstance(sent, str | int | float) and not isinstance(sent, bool)
+    if kind == "string_pattern_mismatch":
+        said = friendly_pattern_message(str(ctx.get("pattern", "")))
+        if said:
+            return said
+    words = {
+        "missing": "is required",
+        "extra_forbidden": "is not a field this request takes",
+        "list_type": "must be a list",
+        "dict_type": "must be an object",
+        "model_type": "must be an object",
+        "string_type": "must be text",
+        "bool_type": "must be true or false",
+        "too_short": f"give at least {ctx.get('min_length')}",
+        "too_long": f"give at most {ctx.get('max_length', 0):,}",
+        "string_too_long": f"at most {ctx.get('max_length', 0):,} characters",
+    }
+    if kind in words:
+        return words[kind]
+    if scalar:
+        by_value = {
+            "literal_error": f"{shown} is not a choice; use {ctx.get('expected')}",
+            "enum": f"{shown} is not a choice; use {ctx.get('expected')}",
+            "int_parsing": f"{shown} is not a whole number",
+            "int_type": f"{shown} is not a whole number",
+            "int_from_float": f"{shown} is not a whole number",
+            "float_parsing": f"{shown} is not a number",
+            "date_from_datetime_parsing": f"{shown} is not a date (YYYY-MM-DD)",
+            "date_parsing": f"{shown} is not a date (YYYY-MM-DD)",
+            "date_type": f"{shown} is not a date (YYYY-MM-DD)",
+            "greater_than_equal": f"{shown} is less than {ctx.get('ge')}",
+            "greater_than": f"{shown} is not more than {ctx.get('gt')}",
+            "less_than_equal": f"{shown} is more than {ctx.get('le')}",
+            "less_than": f"{shown} is not less than {ctx.get('lt')}",
+        }
+        if kind in by_value:
+            return by_value[kind]
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _where(location: tuple[Any, ...] | list[Any]) -> str:
+    """Where a problem is: a body's field by its own path (``items[0].dataset``), a parameter
+    by where it was sent (``query.limit``)."""
+    parts = list(location)
+    if parts[:1] == ["body"] and len(parts) > 1:
+        parts = parts[1:]
+    where = ""
+    for part in parts:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where
+
+
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        problems.append({"field": where, "message": error["msg"]})
+    problems = [
+        {"field": _where(error["loc"]), "message": _message(error)} for error in exc.errors()
+    ]
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     # the first parameter named, as the domain's own errors name theirs (``field``)
-    first = [str(part) for part in exc.errors()[0]["loc"]] if problems else []
+    first = list(exc.errors()[0]["loc"]) if problems else []
     named = first[1:] if first[:1] and first[0] in ("query", "path", "body", "header") else first
-    extra = {"field": ".".join(named)} if named else {}
+    extra = {"field": _where(named)} if named else {}
     return respond(request, 422, detail, errors=problems, **extra)
 
 

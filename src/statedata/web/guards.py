@@ -1,7 +1,8 @@
 """Checks every request passes before a route sees it, for input no route can be trusted to
 refuse by itself: an integer parameter past what a database column holds (SQLite raises an
-overflow on it), and text in a JSON body that is not Unicode (an unpaired surrogate such as
-``\\ud800``, which nothing can encode to UTF-8). Each is refused with 422 naming where it is."""
+overflow on it), text in a JSON body that is not Unicode (an unpaired surrogate such as
+``\\ud800``, which nothing can encode to UTF-8), and the NUL character ``\\u0000``, which
+PostgreSQL's text cannot hold. Each is refused with 422 naming where it is."""
 
 from __future__ import annotations
 
@@ -43,20 +44,32 @@ def _check_integers(request: Request) -> None:
             )
 
 
-def _unpaired(value: Any, path: str) -> str | None:
-    """The JSON path of the first string holding an unpaired surrogate, if any."""
+def _unholdable(text: str) -> str | None:
+    """What in ``text`` no database can keep, in words (None when it can all be kept)."""
+    if "\x00" in text:
+        return "the NUL character (\\u0000), which a database cannot keep in text"
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return "an unpaired surrogate (\\ud800 to \\udfff), which is not a character"
+    return None
+
+
+def _first_unholdable(value: Any, path: str) -> tuple[str, str] | None:
+    """The JSON path of the first string (key or value) with text no database can keep, and
+    what it holds."""
     if isinstance(value, str):
-        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
+        found = _unholdable(value)
+        return (path, found) if found else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _unpaired(key, path) or _unpaired(item, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
+            inner = f"{path}.{key}" if path else str(key)
+            hit = _first_unholdable(key, path) or _first_unholdable(item, inner)
+            if hit is not None:
+                return hit
     if isinstance(value, list):
         for n, item in enumerate(value):
-            found = _unpaired(item, f"{path}[{n}]")
-            if found is not None:
-                return found
+            hit = _first_unholdable(item, f"{path}[{n}]")
+            if hit is not None:
+                return hit
     return None
 
 
@@ -66,17 +79,19 @@ async def _check_json_text(request: Request) -> None:
     if "json" not in request.headers.get("content-type", ""):
         return
     body = await request.body()
-    if b"\\ud" not in body.lower():  # only an escape can write a surrogate into JSON
+    lowered = body.lower()
+    # only an escape can write a surrogate or a NUL into JSON
+    if b"\\ud" not in lowered and b"\\u0000" not in lowered:
         return
     try:
         parsed = json.loads(body)
     except ValueError:
         return  # the route's own parsing says what is wrong with it
-    where = _unpaired(parsed, "")
-    if where is not None:
+    hit = _first_unholdable(parsed, "")
+    if hit is not None:
+        where, what = hit
         raise InvalidInput(
-            f"{where or 'body'}: the text holds an unpaired surrogate (\\ud800 to \\udfff), "
-            "which is not a character; send the text as UTF-8.",
+            f"{where or 'body'}: the text holds {what}; send the text as UTF-8 without it.",
             field=where or "body",
         )
 

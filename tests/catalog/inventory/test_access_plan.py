@@ -215,6 +215,6 @@ def test_the_public_sees_only_public_items_and_counts_that_do_not_leak(
 def test_bad_requests_name_what_is_wrong(client: TestClient, dss_plan: dict[str, str]) -> None:
     wrong_format = client.get("/api/v1/access-plan/DSS/access-plan.pdf")
     assert wrong_format.status_code == 422
-    assert wrong_format.json()["detail"] == "path.kind: Input should be 'csv' or 'xlsx'"
+    assert wrong_format.json()["detail"] == "path.kind: 'pdf' is not a choice; use 'csv' or 'xlsx'"
     assert client.get("/api/v1/access-plan/NOPE").status_code == 404
     assert client.get("/access-plan/NOPE").status_code == 404

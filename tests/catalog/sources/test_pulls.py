@@ -282,7 +282,7 @@ def test_a_postgresql_source_runs_in_a_read_only_transaction(
     [
         (
             {"kind": "ftp", "location": "x"},
-            "kind: 'ftp' is not a source kind; use file, url or sql.",
+            "kind: 'ftp' is not a choice; use '', 'file', 'url' or 'sql'",
         ),
         ({"kind": "file", "location": "weekly.csv"}, "location: give an absolute path"),
         (
@@ -301,7 +301,7 @@ def test_a_postgresql_source_runs_in_a_read_only_transaction(
         ),
         (
             {"kind": "url", "location": "https://example.org/x", "mode": "merge"},
-            "mode: 'merge' is not a load mode",
+            "mode: 'merge' is not a choice; use 'replace', 'append' or 'upsert'",
         ),
         (
             {"kind": "url", "location": "https://example.org/x", "format": "pdf"},
@@ -351,8 +351,11 @@ def test_a_postgresql_source_runs_in_a_read_only_transaction(
             {"kind": "sql", "location": "sqlite:///{folder}/a.db", "query": " "},
             "query: a SQL source needs a SELECT statement.",
         ),
-        ({"kind": "file", "location": "/x", "secret": "1"}, "secret: is not a source field"),
-        ({"kind": 5}, "kind: send text."),
+        (
+            {"kind": "file", "location": "/x", "secret": "1"},
+            "secret: is not a field this request takes",
+        ),
+        ({"kind": 5}, "kind: 5 is not a choice; use ''"),
     ],
 )
 def test_a_bad_source_is_refused_by_field(

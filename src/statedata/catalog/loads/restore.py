@@ -13,6 +13,7 @@ from statedata.catalog.loads.pipeline import Load, record_load
 from statedata.catalog.models import DatasetVersion
 from statedata.catalog.versions import get_version
 from statedata.core.config import Settings
+from statedata.core.errors import Conflict
 from statedata.identity.actor import Actor
 
 
@@ -22,6 +23,8 @@ def restore_version(
     """Publish version ``number``'s rows again, as a new version (checked like any load)."""
     dataset = get_dataset_for_edit(session, actor=actor, ref=ref)
     old = get_version(session, dataset=dataset, number=number)
+    if number == dataset.current_version:
+        raise Conflict(f"version {number}: it is the current version already; nothing to restore.")
     return record_load(
         session,
         actor=actor,

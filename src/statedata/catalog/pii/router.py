@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
 
@@ -24,7 +24,7 @@ def decide(
     finding_id: int,
     session: DbSession,
     actor: CurrentActor,
-    decision: Annotated[Any, Body(embed=True)],
+    decision: Annotated[Literal["confirm", "dismiss"], Body(embed=True)],
 ) -> dict[str, Any]:
     """``{"decision": "confirm"}`` tags the column (and makes a public dataset confidential);
     ``{"decision": "dismiss"}`` keeps it untagged. Neither is proposed again."""

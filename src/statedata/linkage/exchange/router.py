@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from statedata.catalog.uploads import ReceivedFile
 from statedata.core.db import unit_of_work
+from statedata.core.text_fields import NONBLANK
 from statedata.identity.actor import Actor
 from statedata.identity.policy import Action, authorize
 from statedata.linkage.exchange import service
@@ -27,10 +28,15 @@ router = APIRouter(prefix="/api/v1/exchanges", tags=["exchanges"])
 class ExchangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=200, examples=["Education to workforce outcomes, 2026"])
-    purpose: str = Field(max_length=5000, description="What the linked data is for.")
-    agencies: list[str] = Field(
-        min_length=2, max_length=30, description="Agency codes whose records are linked."
+    name: str = Field(
+        max_length=200, pattern=NONBLANK, examples=["Education to workforce outcomes, 2026"]
+    )
+    purpose: str = Field(max_length=5000, pattern=NONBLANK, description="What it is for.")
+    agencies: list[Annotated[str, Field(pattern=r"^\s*[A-Za-z][A-Za-z0-9]{1,19}\s*$")]] = Field(
+        min_length=2,
+        max_length=30,
+        json_schema_extra={"uniqueItems": True},
+        description="Two or more agencies' codes, whose records are linked.",
     )
 
 
@@ -139,6 +145,8 @@ class LinkIn(BaseModel):
 
     threshold: float | None = Field(
         default=None,
+        gt=0,
+        le=1,
         description="Encoded identifiers only: the Dice coefficient at which two records are "
         "one person (0.6 when not given; 0.7 to 0.75 where many persons are in one agency's "
         "file only).",
