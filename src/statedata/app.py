@@ -40,6 +40,7 @@ from statedata.linkage import source_pages as persons_source_pages
 from statedata.linkage import sources_router as persons_sources_api
 from statedata.linkage.exchange import pages as exchange_pages
 from statedata.linkage.exchange import router as exchange_api
+from statedata.plan import router as plan_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
 from statedata.privacy import pages as privacy_pages
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         exchange_api.router,
         persons_sources_api.router,  # before persons_api: /persons/sources is not a person
         persons_api.router,
+        plan_api.router,
         privacy_api.router,
         query_api.router,
         quality_api.router,

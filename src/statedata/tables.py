@@ -22,6 +22,15 @@ from statedata.linkage.models import (
     PersonRecord,
     ScoredPair,
 )
+from statedata.plan.models import (
+    MeasureSnapshot,
+    PlanAction,
+    PlanEdition,
+    PlanFocalPoint,
+    PlanGoal,
+    PlanObjective,
+    PlanPrinciple,
+)
 from statedata.privacy.models import DatasetPrivacy, Release
 from statedata.quality.models import VersionReport
 from statedata.query.models import DatasetUsage, SavedQuery
@@ -57,12 +66,19 @@ __all__ = [
     "LinkageRun",
     "LinkageSource",
     "MatchDecision",
+    "MeasureSnapshot",
     "Obstacle",
     "ObstacleEvent",
     "OutboxMessage",
     "Person",
     "PersonEvent",
     "PersonRecord",
+    "PlanAction",
+    "PlanEdition",
+    "PlanFocalPoint",
+    "PlanGoal",
+    "PlanObjective",
+    "PlanPrinciple",
     "Release",
     "RequestItem",
     "RequestStep",

@@ -22,6 +22,7 @@ from statedata.identity.grants import GrantSource, grant_source
 from statedata.linkage import golden
 from statedata.linkage import sources as linkage_sources
 from statedata.linkage.exchange import service as exchanges
+from statedata.plan import snapshots as plan_snapshots
 from statedata.privacy import releases
 from statedata.sharing import agreements, extracts, requests
 
@@ -44,6 +45,7 @@ PERIODIC: dict[str, tuple[int, PeriodicFunction]] = {
     "exchange.destroy_expired_identifiers": (60, exchanges.destroy_expired_identifiers),
     "sharing.request_reminders": (60, requests.remind_waiting_steps),
     "sharing.destroy_expired_extracts": (60, extracts.destroy_expired_extracts),
+    "plan.snapshot_measures": (60, plan_snapshots.snapshot_monthly),
 }
 
 

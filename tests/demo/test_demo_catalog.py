@@ -27,10 +27,13 @@ from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.catalog_entries import ENTRIES
 from statedata.demo.generator import generate_demo
 from statedata.demo.persons import PERSON_SOURCES, build_demo_person_index
+from statedata.demo.plan import build_demo_plan
 from statedata.demo.sharing import FIRST_QUARTER, OVERDOSE_RELEASE, build_demo_sharing
 from statedata.identity.actor import Actor
 from statedata.linkage import service
 from statedata.linkage.models import LinkageSource, Person, PersonRecord
+from statedata.plan.measures import STATEWIDE, compute_all
+from statedata.plan.models import PlanObjective
 from statedata.privacy.models import Release
 from statedata.privacy.release_spec import TOTAL
 from statedata.sharing.models import DataRequest, Obstacle
@@ -63,8 +66,8 @@ def demo(
     session_factory: sessionmaker[Session],
 ) -> Settings:
     """The demo catalog, built once for the module on each backend: the tests that follow read
-    it in the order written, and the last two (pulls, then the person index and sharing) add
-    to it only what the earlier ones do not count."""
+    it in the order written, and the last three (pulls, the person index and sharing, the plan)
+    add to it only what the earlier ones do not count."""
     settings = instance_settings(tmp_path_factory.mktemp("demo") / "home", demo_database)
     generate_demo(settings.demo_dir, persons=2000, seed=7)
     assert publish_demo_catalog(settings, session_factory) == len(ENTRIES)
@@ -300,3 +303,21 @@ def _check_the_overdose_release(settings: Settings, factory: sessionmaker[Sessio
     residual = np.abs(system.T @ solution - units).max(axis=0)
     fixed = [unknown[i] for i in np.flatnonzero(residual < 1e-6)]
     assert not fixed, fixed
+
+
+def test_the_demos_plan_measures_its_baselines_from_the_demo(
+    demo: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    today = utcnow().date()
+    assert build_demo_plan(session_factory, today=today) >= 12
+    with session_factory() as session:
+        measured = compute_all(session, today)
+        objectives = session.scalars(select(PlanObjective)).all()
+    with_baseline = [o for o in objectives if o.baseline_value is not None]
+    assert len(with_baseline) >= 8
+    for objective in with_baseline:
+        assert objective.baseline_value == measured[objective.measure][STATEWIDE]
+    by_measure = {o.measure: o.baseline_value for o in objectives}
+    # the catalog's entries but the retired one (and what sharing published, where it ran)
+    assert (by_measure["datasets_inventoried"] or 0) >= len(ENTRIES) - 1
+    assert by_measure["persons_in_index"] and by_measure["person_records_linked"]

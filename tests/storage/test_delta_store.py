@@ -128,15 +128,16 @@ def s3_endpoint() -> Iterator[str]:
         yield url
 
 
-def test_a_lake_on_s3_compatible_storage(s3_endpoint: str, tmp_path: Path) -> None:
-    credentials = {
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-        "region_name": "us-east-1",
-    }
-    boto3.client("s3", endpoint_url=s3_endpoint, **credentials).create_bucket(Bucket="lake")
-    options = {
-        "AWS_ENDPOINT_URL": s3_endpoint,
+CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "region_name": "us-east-1",
+}
+
+
+def s3_options(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ALLOW_HTTP": "true",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -145,7 +146,11 @@ def test_a_lake_on_s3_compatible_storage(s3_endpoint: str, tmp_path: Path) -> No
         "AWS_EC2_METADATA_DISABLED": "true",
         "timeout": "30s",
     }
-    store = DeltaTableStore("s3://lake/statedata", options)
+
+
+def test_a_lake_on_s3_compatible_storage(s3_endpoint: str, tmp_path: Path) -> None:
+    boto3.client("s3", endpoint_url=s3_endpoint, **CREDENTIALS).create_bucket(Bucket="lake")
+    store = DeltaTableStore("s3://lake/statedata", s3_options(s3_endpoint))
 
     load(store, write_csv(tmp_path / "v0.csv", people(0, 500)))
     load(store, write_csv(tmp_path / "v1.csv", people(500, 20)), WriteMode.APPEND)
@@ -153,3 +158,24 @@ def test_a_lake_on_s3_compatible_storage(s3_endpoint: str, tmp_path: Path) -> No
     assert store.describe("t").rows == 520
     assert rows_of(store, 0) == people(0, 500)
     assert pa.Table.from_pylist(rows_of(store)).num_rows == 520
+
+
+def test_files_a_killed_load_left_in_an_s3_lake_are_found_and_removed(
+    s3_endpoint: str, tmp_path: Path
+) -> None:
+    client = boto3.client("s3", endpoint_url=s3_endpoint, **CREDENTIALS)
+    client.create_bucket(Bucket="orphans")
+    store = DeltaTableStore("s3://orphans/statedata", s3_options(s3_endpoint))
+    load(store, write_csv(tmp_path / "v0.csv", people(0, 50)))
+    load(store, write_csv(tmp_path / "v1.csv", people(50, 5)))  # v0's files: still referred to
+    # what a load killed while uploading leaves: a data file the log never added
+    client.put_object(Bucket="orphans", Key="statedata/t/part-killed.parquet", Body=b"PAR1")
+
+    assert store.orphaned_files(3600) == []  # younger than the grace period: a load may be writing
+    assert store.orphaned_files(0) == ["s3://orphans/statedata/t/part-killed.parquet"]
+    assert store.remove_orphaned_files(0) == 1
+
+    kept = client.list_objects_v2(Bucket="orphans", Prefix="statedata/t/")["Contents"]
+    assert not any(o["Key"].endswith("part-killed.parquet") for o in kept)
+    assert rows_of(store, 0) == people(0, 50) and rows_of(store) == people(50, 5)
+    assert store.orphaned_files(0) == []

@@ -53,6 +53,10 @@ DATA_RULES = {
     "PUT /api/v1/datasets/{ref}/linkage": "the mapping names the dataset's columns",
     "GET /api/v1/datasets/{ref}/facets": "the columns counted must be the dataset's",
     "POST /api/v1/users": "a password the policy accepts; officers and stewards name an agency",
+    "POST /api/v1/plan/editions": "codes are unique and name the edition's goals; measures and "
+    "agencies exist; dates are in order",
+    "GET /api/v1/measures": "to is not before from",
+    "POST /api/v1/persons/match": "at least one attribute holds a value, not null or spaces",
 }
 
 

@@ -13,6 +13,7 @@ from statedata.demo.catalog import publish_demo_catalog
 from statedata.demo.jobs import DEMO_JOB
 from statedata.demo.manifest import MAX_PERSONS, read_manifest
 from statedata.demo.persons import build_demo_person_index
+from statedata.demo.plan import build_demo_plan
 from statedata.demo.sharing import build_demo_sharing
 from statedata.identity.actor import Actor
 from statedata.identity.jobs import create_job
@@ -130,6 +131,11 @@ def _share(instance: Instance) -> None:
         )
     else:
         typer.echo("sharing already set up; kept")
+    objectives = build_demo_plan(instance.session_factory)
+    if objectives:
+        typer.echo(f"plan: Connecticut's State Data Plan adopted with {objectives} objectives")
+    else:
+        typer.echo("plan already loaded; kept")
 
 
 def _fail(message: str) -> int:

@@ -66,6 +66,7 @@ class Action(StrEnum):
     READ_REQUEST = "request.read"  # a request, its items and its steps
     LEGAL_REVIEW = "request.legal_review"  # approve (with conditions) or deny a request
     MANAGE_OBSTACLE = "obstacle.manage"  # record legal obstacles to sharing and their review
+    MANAGE_PLAN = "plan.manage"  # the plan's editions and objectives, measure snapshots
 
 
 # The token scope each action needs; a browser session holds every scope.
@@ -101,11 +102,18 @@ REQUIRED_SCOPE: dict[Action, Scope] = {
     Action.READ_REQUEST: Scope.READ,
     Action.LEGAL_REVIEW: Scope.WRITE,
     Action.MANAGE_OBSTACLE: Scope.WRITE,
+    Action.MANAGE_PLAN: Scope.WRITE,
 }
 
 READS_OF_PUBLIC = frozenset({Action.READ_DATASET, Action.READ_METADATA})
 ADMIN_ONLY = frozenset(
-    {Action.READ_AUDIT, Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_AGENCIES}
+    {
+        Action.READ_AUDIT,
+        Action.READ_USERS,
+        Action.MANAGE_USERS,
+        Action.MANAGE_AGENCIES,
+        Action.MANAGE_PLAN,  # the plan is the CDO's; agencies report progress toward it
+    }
 )
 STATE_STAFF = frozenset({Role.ADMIN, Role.AGENCY_DATA_OFFICER, Role.STEWARD, Role.ANALYST})
 AGENCY_KEEPERS = frozenset({Role.AGENCY_DATA_OFFICER, Role.STEWARD})

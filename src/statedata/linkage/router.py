@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.linkage import service
+from statedata.linkage.attributes import ATTRIBUTES
 from statedata.web.deps import CurrentActor, DbSession
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
@@ -17,6 +18,7 @@ class MatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     attributes: dict[str, str | None] = Field(
+        json_schema_extra={"minProperties": 1, "propertyNames": {"enum": list(ATTRIBUTES)}},
         description="Person attributes as the source holds them: first_name, middle_name, "
         "last_name, suffix, date_of_birth, sex, ssn, identifier, address, town, zip, phone, email.",
         examples=[{"first_name": "Maria", "last_name": "Lopez", "date_of_birth": "1984-02-29"}],

@@ -13,14 +13,13 @@ a merge rewrites the files whose keys it matches.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 from deltalake import DeltaTable, WriterProperties, write_deltalake
@@ -29,6 +28,7 @@ from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from statedata.core.errors import InvalidInput, NotFound
+from statedata.storage import orphans
 from statedata.storage.quoting import quoted
 from statedata.storage.schema import Column, columns_of
 from statedata.storage.staging import (
@@ -233,27 +233,13 @@ class DeltaTableStore:
         elif not exists and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # the first load of a table that never came to be
 
-    def orphaned_files(self, older_than_seconds: float) -> list[Path]:
+    def orphaned_files(self, older_than_seconds: float) -> list[str]:
         """Data files no version of any table refers to and staging folders, older than the
-        grace period: what a load that was killed left behind. A local lake only (an object
-        store's staging folders are local too)."""
-        found: list[Path] = []
-        cutoff = time.time() - older_than_seconds
-        if self.staging is not None and self.staging.is_dir():
-            found += [f for f in self.staging.iterdir() if f.stat().st_mtime < cutoff]
-        if not self.local:
-            return found
-        root = Path(self.root.removeprefix("file://"))
-        for folder in sorted(root.iterdir()) if root.is_dir() else []:
-            if not folder.is_dir():
-                continue
-            referenced = _referenced_files(folder)
-            found += [
-                f
-                for f in folder.glob("*.parquet")
-                if f.name not in referenced and f.stat().st_mtime < cutoff
-            ]
-        return found
+        grace period: what a load that was killed left behind (see :mod:`.orphans`)."""
+        return orphans.orphaned_files(self, older_than_seconds)
+
+    def remove_orphaned_files(self, older_than_seconds: float) -> int:
+        return orphans.remove_orphaned_files(self, older_than_seconds)
 
     def describe(self, key: str, version: int | None = None) -> StoredVersion:
         table = self._table(key, version)
@@ -297,26 +283,6 @@ class DeltaTableStore:
 
     def columns(self, key: str, version: int | None = None) -> list[Column]:
         return self.describe(key, version).columns
-
-
-def _referenced_files(folder: Path) -> set[str]:
-    """The names of the data files any version of the table in ``folder`` adds: every add in its
-    log, and the current files (a checkpoint may stand for log entries cleaned away)."""
-    log = folder / "_delta_log"
-    if not log.is_dir():
-        return set()  # no version was ever committed: nothing in it is referred to
-    names: set[str] = set()
-    for entry in log.glob("*.json"):
-        for line in entry.read_text().splitlines():
-            if '"add"' in line:
-                path = json.loads(line).get("add", {}).get("path")
-                if path:
-                    names.add(Path(unquote(path)).name)
-    try:
-        names |= {Path(f).name for f in DeltaTable(str(folder)).file_uris()}
-    except Exception:  # a log only a newer reader understands: keep everything
-        names |= {f.name for f in folder.glob("*.parquet")}
-    return names
 
 
 def storage_options_for(uri: str, options: dict[str, str]) -> dict[str, str]:

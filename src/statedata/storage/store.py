@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
@@ -85,8 +84,12 @@ class TableStore(Protocol):
 
     def restore(self, key: str, version: int) -> StoredVersion: ...
 
-    def orphaned_files(self, older_than_seconds: float) -> list[Path]:
+    def orphaned_files(self, older_than_seconds: float) -> list[str]:
         """Data and staging files no version refers to, older than the grace period."""
+        ...
+
+    def remove_orphaned_files(self, older_than_seconds: float) -> int:
+        """Delete what :meth:`orphaned_files` finds; returns how many."""
         ...
 
     def destroy(self, key: str) -> int:

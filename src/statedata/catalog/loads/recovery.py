@@ -12,7 +12,6 @@ and every hour.
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -50,15 +49,12 @@ def free_interrupted_uploads(session: Session) -> int:
 def remove_orphaned_files(settings: Settings) -> int:
     grace = settings.orphan_grace_minutes * 60
     cutoff = time.time() - grace
-    found = list(open_table_store(settings).orphaned_files(grace))
-    if settings.uploads_dir.is_dir():
-        found += [f for f in settings.uploads_dir.glob("*.part") if f.stat().st_mtime < cutoff]
-    for path in found:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    return len(found)
+    removed = open_table_store(settings).remove_orphaned_files(grace)
+    parts = settings.uploads_dir.glob("*.part") if settings.uploads_dir.is_dir() else []
+    for path in [f for f in parts if f.stat().st_mtime < cutoff]:
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def recover(settings: Settings, factory: sessionmaker[Session], *_: Any) -> Recovered:

@@ -1,0 +1,2 @@
+"""The State Data Plan itself: its editions and objectives, the measures the platform computes,
+and agencies' progress toward them."""
