@@ -40,6 +40,7 @@ from statedata.linkage import source_pages as persons_source_pages
 from statedata.linkage import sources_router as persons_sources_api
 from statedata.linkage.exchange import pages as exchange_pages
 from statedata.linkage.exchange import router as exchange_api
+from statedata.plan import pages as plan_pages
 from statedata.plan import router as plan_api
 from statedata.portal import api_reference, outbox
 from statedata.portal import pages as portal
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         sharing_pages.router,
         privacy_pages.router,
         obstacle_pages.router,
+        plan_pages.router,
         persons_source_pages.router,  # before persons_pages, for the same reason
         persons_pages.router,
         source_pages.router,

@@ -60,7 +60,7 @@ def progress_of(
     if baseline is not None and target is not None and target != baseline:
         share = min(max((value - baseline) / (target - baseline), 0.0), 1.0)
     if target is not None and _reached(value, target, lower):
-        status = "met"
+        status, share = "met", 1.0  # all the way, even from a baseline already past it
     elif interim is None or _reached(value, interim, lower):
         status = "on track"
     else:

@@ -15,6 +15,7 @@ from statedata.plan.document import PlanDocument
 from statedata.plan.measures import MEASURES
 from statedata.plan.models import PlanObjective
 from statedata.plan.progress import objectives_progress
+from statedata.plan.report_card import report_cards
 from statedata.web.deps import CurrentActor, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["plan"])
@@ -41,6 +42,14 @@ def read_objectives(session: DbSession) -> dict[str, Any]:
         "edition": edition.number,
         "objectives": objectives_progress(session, list(found), utcnow().date()),
     }
+
+
+@router.get("/plan/report-card")
+def read_report_card(session: DbSession) -> dict[str, Any]:
+    """Every agency's duties under the law and the plan: each met or not (or not yet asked), with
+    the day it became so where known."""
+    today = utcnow().date()
+    return {"on": today.isoformat(), "agencies": report_cards(session, today=today)}
 
 
 @router.get("/plan/editions")
