@@ -320,4 +320,4 @@ def test_the_demos_plan_measures_its_baselines_from_the_demo(
     by_measure = {o.measure: o.baseline_value for o in objectives}
     # the catalog's entries but the retired one (and what sharing published, where it ran)
     assert (by_measure["datasets_inventoried"] or 0) >= len(ENTRIES) - 1
-    assert by_measure["persons_in_index"] and by_measure["person_records_linked"]
+    assert (by_measure["metadata_completeness"] or 0) > 50  # the demo's entries are described

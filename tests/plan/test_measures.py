@@ -39,12 +39,15 @@ def _dataset(session: Session, ids: dict[str, int], n: int, code: str, **fields:
     return dataset
 
 
-def _version(session: Session, dataset: Dataset, number: int, score: float | None) -> None:
+def _version(
+    session: Session, dataset: Dataset, number: int, score: float | None, blocked: bool = False
+) -> None:
     version = DatasetVersion(dataset_id=dataset.id, number=number, store_version=number - 1,
                              mode="replace", rows=10, bytes=100)  # fmt: skip
     session.add(version)
     session.flush()
-    session.add(VersionReport(version_id=version.id, dataset_id=dataset.id, rows=10, score=score))
+    session.add(VersionReport(version_id=version.id, dataset_id=dataset.id, rows=10, score=score,
+                              blocked=blocked))  # fmt: skip
 
 
 @pytest.fixture
@@ -93,6 +96,16 @@ def state(session_factory: sessionmaker[Session]) -> date:
         _version(session, late, 1, 10.0)  # an old version's score does not count
         _version(session, late, 2, 70.0)
         _version(session, historical, 1, None)  # no rules, no score
+        _version(session, current, 2, 40.0, blocked=True)  # held back: not the current version
+        # planned dates: DSS's public dataset came out before its date, DOT's after
+        current.published_at, current.planned_publication_date = (
+            now - timedelta(days=10),
+            (now - timedelta(days=5)).date(),
+        )
+        historical.published_at, historical.planned_publication_date = (
+            now - timedelta(days=10),
+            (now - timedelta(days=30)).date(),
+        )
         for dataset, day, kind, count in (
             (current, 1, "page_view", 5), (current, 2, "page_view", 5), (current, 2, "api", 7),
             (late, 1, "download", 100), (historical, 1, "download", 3),
@@ -219,6 +232,25 @@ def _expected(session: Session) -> dict[str, dict[str, float | None]]:
         found = [v for c, v in samples if code is None or c == code]
         return round(statistics.fmean(found), 2) if found else None
 
+    gates = session.execute(text(
+        f"SELECT a.code, AVG(CASE WHEN r.blocked THEN 0.0 ELSE 100.0 END), COUNT(*) "
+        f"FROM catalog_dataset d {AGENCY_OF} JOIN quality_version_report r ON r.dataset_id = d.id "
+        "GROUP BY a.code"
+    )).all()  # fmt: skip
+    passing_all = session.scalar(text(
+        "SELECT AVG(CASE WHEN blocked THEN 0.0 ELSE 100.0 END) FROM quality_version_report"
+    ))  # fmt: skip
+    passing = {c: round(float(v), 2) for c, v, _ in gates}
+    dated = session.execute(text(
+        f"SELECT a.code, d.published_at, d.planned_publication_date FROM catalog_dataset d "
+        f"{AGENCY_OF} WHERE d.classification = 'public' AND d.status = 'published' "
+        "AND d.planned_publication_date IS NOT NULL AND d.published_at IS NOT NULL"
+    )).all()  # fmt: skip
+    on_time = [
+        (code, 100.0 if str(published)[:10] <= str(planned)[:10] else 0.0)
+        for code, published, planned in dated
+    ]
+
     def mean(code: str | None) -> float | None:
         found = [s for c, s in scores if code is None or c == code]
         return round(statistics.fmean(found), 2) if found else None
@@ -228,6 +260,14 @@ def _expected(session: Session) -> dict[str, dict[str, float | None]]:
 
     return {
         "datasets_inventoried": total(inventoried),
+        "versions_passing_gates": {
+            **{c: passing.get(c) for c in AGENCIES},
+            STATEWIDE: round(float(passing_all), 2) if passing_all is not None else None,
+        },
+        "access_plan_on_time": {
+            **{c: mean_of(on_time, c) for c in AGENCIES},
+            STATEWIDE: mean_of(on_time, None),
+        },
         "metadata_completeness": {
             **{c: mean_of(completeness, c) for c in AGENCIES},
             STATEWIDE: mean_of(completeness, None),
@@ -267,6 +307,9 @@ def test_each_computed_measure_equals_its_own_computation_from_the_raw_tables(
     assert values["datasets_inventoried"][STATEWIDE] == 5  # the retired one is not
     assert values["open_data_use"]["DSS"] == 17  # the restricted dataset's downloads are not
     assert values["quality_score"]["DSS"] == 80.0  # 90 and 70: the old version's 10 is not
+    assert values["versions_passing_gates"]["DSS"] == 75.0  # one of DSS's four reports held
+    assert pick(values["access_plan_on_time"]) == {"DSS": 100.0, "DOT": 0.0, "DPH": None,
+                                                   STATEWIDE: 50.0}  # fmt: skip
     assert pick(values["datasets_on_schedule"]) == {**dict.fromkeys(AGENCIES, None), "DSS": 50.0,
                                               STATEWIDE: 50.0}  # fmt: skip
     # days from submission to the fulfilled step: DSS 10 and 4.5, DOT 10; statewide 10 and 4.5

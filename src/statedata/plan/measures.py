@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from statedata.catalog.completeness import completeness_of
 from statedata.catalog.freshness.states import ON_SCHEDULE, FreshnessState, freshness_of
+from statedata.catalog.inventory.access_plan import plan_item
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.vocabulary import DatasetStatus
 from statedata.core.errors import NotFound
@@ -190,6 +191,30 @@ def quality_score(session: Session, today: date) -> Values:
         )
     )
     return _averaged(session, ((a, float(s)) for a, s in rows if s is not None))
+
+
+@measure("versions_passing_gates", "Versions passing their quality gate", "percent", "higher",
+         "Of the versions checked against their dataset's quality rules, the share not held "
+         "back by an error rule.")  # fmt: skip
+def versions_passing_gates(session: Session, today: date) -> Values:
+    rows = session.execute(
+        select(Dataset.agency_id, VersionReport.blocked).join(
+            VersionReport, VersionReport.dataset_id == Dataset.id
+        )
+    )
+    return _averaged(session, ((a, 0.0 if blocked else 100.0) for a, blocked in rows))
+
+
+@measure("access_plan_on_time", "Access plan items published on time", "percent", "higher",
+         "Of the inventory items made public that had a planned publication date, the share "
+         "made public by it.")  # fmt: skip
+def access_plan_on_time(session: Session, today: date) -> Values:
+    samples = []
+    for dataset in session.scalars(select(Dataset)):
+        on_time = plan_item(dataset, today).on_time
+        if on_time is not None:
+            samples.append((dataset.agency_id, 100.0 if on_time else 0.0))
+    return _averaged(session, samples)
 
 
 @measure("open_data_use", "Open data use", "count", "higher",
