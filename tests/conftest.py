@@ -21,6 +21,7 @@ from statedata.core.db import make_engine, make_session_factory, unit_of_work
 from statedata.core.migrate import upgrade_database
 from statedata.identity.agencies import seed_agencies
 from statedata.wiring import wire
+from tests.databases import BACKENDS, postgres_copy
 from tests.factories import instance_settings, make_user, sign_in
 from tests.servers import postgres_cluster
 
@@ -96,7 +97,7 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> Iterator[str]:
@@ -108,15 +109,8 @@ def database_url(
         return
     server: str = request.getfixturevalue("postgres_server")
     name = f"test_{next(_numbers)}_{re.sub(r'[^a-z0-9]', '', request.node.name.lower())[:40]}"
-    admin = make_engine(f"{server}/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE statedata_template'))
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_copy(server, name) as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,6 +28,13 @@ def database_for_module(request: pytest.FixtureRequest, name: str) -> Iterator[s
         yield f"sqlite:///{database}"
         return
     server: str = request.getfixturevalue("postgres_server")
+    with postgres_copy(server, name) as url:
+        yield url
+
+
+@contextmanager
+def postgres_copy(server: str, name: str) -> Iterator[str]:
+    """A PostgreSQL database ``name`` made from the session's migrated template, dropped after."""
     admin = make_engine(f"{server}/postgres")
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE statedata_template'))

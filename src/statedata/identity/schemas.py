@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from statedata.core.text_fields import NONBLANK
+from statedata.identity.actor import Role, Scope
 
 
 class AgencyOut(BaseModel):
@@ -46,7 +47,7 @@ class UserIn(BaseModel):
         description="2-100 letters, digits, dots, dashes or underscores (kept in lowercase).",
     )
     password: str | None = Field(default=None, description="Omit for single sign-on users.")
-    role: Literal["admin", "agency_data_officer", "steward", "analyst", "researcher"]
+    role: Role
     agency: str | None = Field(
         default=None, description="Agency code; required for officers and stewards."
     )
@@ -79,15 +80,12 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
 
-ScopeName = Literal["read", "write", "admin"]
-
-
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=200, pattern=NONBLANK, description="Where it is used.")
-    scopes: list[ScopeName] = Field(
-        default_factory=lambda: list[ScopeName](["read"]),
+    scopes: list[Scope] = Field(
+        default_factory=lambda: [Scope.READ],
         min_length=1,
         description="admin: admins only.",
     )

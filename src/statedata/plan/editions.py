@@ -159,6 +159,11 @@ def adopt(session: Session, *, actor: Actor, number: int, today: date) -> PlanEd
     return edition
 
 
+def objectives_of(session: Session, edition: PlanEdition) -> list[PlanObjective]:
+    """The edition's objectives in their order."""
+    return _parts(session, PlanObjective, edition)
+
+
 def _parts(session: Session, model: Any, edition: PlanEdition) -> list[Any]:
     return list(
         session.scalars(
@@ -216,7 +221,7 @@ def edition_document(session: Session, edition: PlanEdition) -> dict[str, Any]:
                     for a in actions.get(o.id, [])
                 ],
             }
-            for o in _parts(session, PlanObjective, edition)
+            for o in objectives_of(session, edition)
         ],
     }
 

@@ -21,11 +21,12 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from statedata.catalog.completeness import completeness_of
-from statedata.catalog.freshness.states import ON_SCHEDULE, FreshnessState, freshness_of
-from statedata.catalog.inventory.access_plan import plan_item
+from statedata.catalog.freshness.states import statewide_freshness, statewide_total
+from statedata.catalog.inventory.access_plan import AccessPlan, statewide_plans
 from statedata.catalog.models import Dataset, DatasetVersion
 from statedata.catalog.vocabulary import DatasetStatus
 from statedata.core.errors import NotFound
+from statedata.identity.actor import Actor
 from statedata.identity.models import Agency
 from statedata.identity.policy import Classification
 from statedata.linkage.models import LinkageSource, PersonRecord
@@ -35,6 +36,7 @@ from statedata.sharing.models import DataRequest, Obstacle, RequestItem, Request
 from statedata.sharing.obstacles import OPEN
 
 STATEWIDE = ""  # the agency key of a statewide value
+SYSTEM = Actor.system("plan")  # measures count every dataset; each value is an aggregate
 # agency code ("" statewide) -> value (None: nothing to measure, e.g. a mean over no datasets)
 Values = dict[str, float | None]
 Compute = Callable[[Session, date], Values]
@@ -127,6 +129,16 @@ def _averaged(
     }
 
 
+def _as_percent(
+    session: Session, shares: dict[str, float | None], statewide: float | None
+) -> Values:
+    """Shares (0..1) by agency code as percents, with every agency (None where it has none)."""
+    values: Values = dict.fromkeys(_agency_codes(session).values())
+    for code, share in [*shares.items(), (STATEWIDE, statewide)]:
+        values[code] = round(100 * share, 2) if share is not None else None
+    return values
+
+
 def _kept(session: Session) -> list[Dataset]:
     """The catalog's entries that count as inventoried: every dataset not retired."""
     return list(session.scalars(select(Dataset).where(Dataset.status != DatasetStatus.RETIRED)))
@@ -167,13 +179,9 @@ def high_value_published(session: Session, today: date) -> Values:
          "Of the published datasets with an update frequency, the share updated on time "
          "(current or due, not overdue or delinquent).")  # fmt: skip
 def datasets_on_schedule(session: Session, today: date) -> Values:
-    published = session.scalars(select(Dataset).where(Dataset.status == DatasetStatus.PUBLISHED))
-    samples = []
-    for dataset in published:
-        state = freshness_of(dataset, today).state
-        if state is not FreshnessState.NOT_SCHEDULED:
-            samples.append((dataset.agency_id, 100.0 if state in ON_SCHEDULE else 0.0))
-    return _averaged(session, samples)
+    agencies = statewide_freshness(session, actor=SYSTEM, today=today)
+    rates = {a.code: a.on_schedule_rate for a in agencies}
+    return _as_percent(session, rates, statewide_total(agencies).on_schedule_rate)
 
 
 @measure("quality_score", "Mean quality score", "percent", "higher",
@@ -209,12 +217,10 @@ def versions_passing_gates(session: Session, today: date) -> Values:
          "Of the inventory items made public that had a planned publication date, the share "
          "made public by it.")  # fmt: skip
 def access_plan_on_time(session: Session, today: date) -> Values:
-    samples = []
-    for dataset in session.scalars(select(Dataset)):
-        on_time = plan_item(dataset, today).on_time
-        if on_time is not None:
-            samples.append((dataset.agency_id, 100.0 if on_time else 0.0))
-    return _averaged(session, samples)
+    plans = statewide_plans(session, actor=SYSTEM, today=today)
+    every_item = AccessPlan([item for _, plan in plans for item in plan.items])
+    rates = {agency.code: plan.on_time_rate for agency, plan in plans}
+    return _as_percent(session, rates, every_item.on_time_rate)
 
 
 @measure("open_data_use", "Open data use", "count", "higher",

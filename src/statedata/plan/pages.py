@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from statedata.core.db import utcnow
 from statedata.core.errors import NotFound
 from statedata.plan import editions
 from statedata.plan.measures import MEASURES
-from statedata.plan.models import PlanObjective
 from statedata.plan.progress import latest_values, objectives_progress
 from statedata.plan.report_card import report_cards
 from statedata.web.deps import DbSession
@@ -44,13 +42,9 @@ def progress_page(request: Request, session: DbSession) -> Response:
     except NotFound:
         return render(request, "progress.html", {"edition": None}, title="Progress on the plan")
     tree = editions.edition_tree(session, edition)
-    found = session.scalars(
-        select(PlanObjective)
-        .where(PlanObjective.edition_id == edition.id)
-        .order_by(PlanObjective.position)
-    )
+    found = editions.objectives_of(session, edition)
     today = utcnow().date()
-    objectives = objectives_progress(session, list(found), today)
+    objectives = objectives_progress(session, found, today)
     latest = latest_values(session)
     measures = [
         {**m.as_dict(), "value": shown(latest[m.key][0], m.unit), "on": latest[m.key][1]}

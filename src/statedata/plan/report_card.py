@@ -14,11 +14,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from statedata.catalog.freshness.states import ON_SCHEDULE, FreshnessState, freshness_of
+from statedata.catalog.freshness.states import (
+    ON_SCHEDULE,
+    AgencyFreshness,
+    FreshnessState,
+    statewide_freshness,
+)
 from statedata.catalog.inventory.access_plan import PlanStatus, plan_of
 from statedata.catalog.models import Dataset, InventorySubmission
 from statedata.catalog.vocabulary import DatasetStatus
-from statedata.identity.actor import Role
+from statedata.identity.actor import Actor, Role
 from statedata.identity.models import Agency, User
 
 
@@ -76,15 +81,16 @@ def _access_plan(datasets: list[Dataset], today: date) -> Duty:
     return Duty("access_plan", label, undated == 0, None, detail)
 
 
-def _on_schedule(datasets: list[Dataset], today: date) -> Duty:
-    states = [freshness_of(d, today).state for d in datasets]
-    scheduled = [s for s in states if s is not FreshnessState.NOT_SCHEDULED]
+def _on_schedule(freshness: AgencyFreshness | None) -> Duty:
     label = "No published dataset is late"
-    if not scheduled:
+    rate = freshness.on_schedule_rate if freshness else None
+    if freshness is None or rate is None:
         return Duty("on_schedule", label, None, None, "no published dataset on a schedule")
-    on_time = sum(s in ON_SCHEDULE for s in scheduled)
-    detail = f"{on_time} of {len(scheduled)} on schedule ({on_time / len(scheduled):.0%})"
-    return Duty("on_schedule", label, on_time == len(scheduled), None, detail)
+    counts = freshness.counts
+    scheduled = len(freshness.items) - counts[FreshnessState.NOT_SCHEDULED.value]
+    on_time = sum(counts[state.value] for state in ON_SCHEDULE)
+    detail = f"{on_time} of {scheduled} on schedule ({rate:.0%})"
+    return Duty("on_schedule", label, on_time == scheduled, None, detail)
 
 
 def report_cards(session: Session, *, today: date) -> list[dict[str, Any]]:
@@ -92,6 +98,9 @@ def report_cards(session: Session, *, today: date) -> list[dict[str, Any]]:
     officers = _officers_since(session)
     inventories = _inventories(session, today.year)
     datasets = _datasets_by_agency(session)
+    freshness = {
+        a.code: a for a in statewide_freshness(session, actor=Actor.system("plan"), today=today)
+    }
     cards = []
     for agency in session.scalars(select(Agency).order_by(Agency.code)):
         held = datasets.get(agency.id, [])
@@ -101,7 +110,7 @@ def report_cards(session: Session, *, today: date) -> list[dict[str, Any]]:
             Duty("inventory", f"The {today.year} inventory is submitted",
                  agency.id in inventories, inventories.get(agency.id)),
             _access_plan(held, today),
-            _on_schedule(held, today),
+            _on_schedule(freshness.get(agency.code)),
             Duty("progress_report", "Progress report on time", None, None,
                  "no reporting cycle yet"),
         ]  # fmt: skip

@@ -7,13 +7,11 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from statedata.core.db import utcnow
 from statedata.plan import editions, snapshots
 from statedata.plan.document import PlanDocument
 from statedata.plan.measures import MEASURES
-from statedata.plan.models import PlanObjective
 from statedata.plan.progress import objectives_progress
 from statedata.plan.report_card import report_cards
 from statedata.web.deps import CurrentActor, DbSession
@@ -33,14 +31,10 @@ def read_objectives(session: DbSession) -> dict[str, Any]:
     """The adopted edition's objectives, each with its measure's latest statewide value against
     the baseline, the target and the interim target due by now."""
     edition = editions.adopted_edition(session)
-    found = session.scalars(
-        select(PlanObjective)
-        .where(PlanObjective.edition_id == edition.id)
-        .order_by(PlanObjective.position)
-    )
+    found = editions.objectives_of(session, edition)
     return {
         "edition": edition.number,
-        "objectives": objectives_progress(session, list(found), utcnow().date()),
+        "objectives": objectives_progress(session, found, utcnow().date()),
     }
 
 
